@@ -1,0 +1,121 @@
+"""The `letters` command: a thin Click layer over the Python API in `build`.
+
+Heavy modules (WeasyPrint, the build) are imported inside the commands, so
+`letters --help` and `letters check` start fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+CAMPAIGN = click.Path(exists=True, file_okay=False, path_type=Path)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="letters")
+def main() -> None:
+    """Letters to political prisoners, and appeals for their release, as printable PDFs.
+
+    A campaign is a folder: campaign.yaml, prisoners/<id>.yaml, facilities.yaml,
+    addressees.yaml and optional templates/. Start with `letters check CAMPAIGN`,
+    then `letters build CAMPAIGN -o output/`.
+    """
+
+
+@main.command()
+@click.argument("campaign", type=CAMPAIGN)
+def check(campaign: Path) -> None:
+    """Validate a campaign folder: every error with its file, line and field.
+
+    Exits 1 when there are errors; warnings (stale profiles, facilities without
+    an address) are shown but do not fail.
+    """
+    from .errors import CampaignError
+    from .load import load_campaign
+
+    try:
+        data = load_campaign(campaign)
+    except CampaignError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        raise click.ClickException(f"{len(exc.problems)} error(s); nothing was built") from None
+    for warning in data.warnings:
+        click.echo(str(warning), err=True)
+    click.echo(
+        f"{campaign}: {len(data.prisoners)} people, {len(data.facilities)} facilities, "
+        f"{len(data.addressees)} addressees; no errors, {len(data.warnings)} warning(s)"
+    )
+
+
+@main.command()
+@click.argument("template")
+@click.argument("prisoner_id")
+@click.option("--campaign", "campaign", type=CAMPAIGN, required=True, help="The campaign folder.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The PDF to write.")
+@click.option("--lang", help="Language: be or ru for letters and sheets, en or ru for appeals.")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), help="Paper size (default: the campaign's).")
+def render(template: str, prisoner_id: str, campaign: Path, output: Path, lang: str | None, paper: str | None) -> None:
+    """Render one document: TEMPLATE (letter, writer-sheet, appeal) for PRISONER_ID.
+
+    Example: letters render letter marfa-rabkova --campaign campaigns/belarus-2025 --lang be -o rabkova.pdf
+    """
+    from .build import render_document
+
+    entry = render_document(campaign, template, prisoner_id, output, lang=lang, paper=paper)
+    click.echo(f"wrote {output} ({entry.pages} page{'s' if entry.pages != 1 else ''}, {entry.audience} audience)")
+
+
+@main.command()
+@click.argument("campaign", type=CAMPAIGN)
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"), show_default=True, help="Folder for the PDFs and manifest.json.")
+@click.option("--product", "products", multiple=True, help="Only these products (repeatable); default: the campaign's list.")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), help="Paper size (default: the campaign's).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+def build(campaign: Path, out_dir: Path, products: tuple[str, ...], paper: str | None, quiet: bool) -> None:
+    """Build every document of a campaign into OUTPUT, with OUTPUT/manifest.json.
+
+    Letters and writer's sheets go to people who are imprisoned, whose
+    correspondence is open and whose facility address is known; appeals to
+    everyone imprisoned; released people get nothing. The summary says who was
+    skipped and why.
+    """
+    from .build import build_campaign, skip_summary
+    from .select import PRODUCTS
+
+    for name in products:
+        if name not in PRODUCTS:
+            raise click.BadParameter(f"{name!r}; expected one of {', '.join(sorted(PRODUCTS))}", param_hint="--product")
+
+    def progress(job, failure):  # noqa: ANN001, ANN202 - tiny callback
+        if failure:
+            click.echo(f"FAILED {failure.path}: {failure.reason}", err=True)
+
+    result = build_campaign(campaign, out_dir, list(products) or None, paper, on_document=progress)
+    if not quiet:
+        for warning in result.warnings:
+            click.echo(str(warning), err=True)
+        for pid, reason in skip_summary(result.skipped).items():
+            click.echo(f"skipped {pid}: {reason}")
+        click.echo(
+            f"{len(result.entries) - len(result.failures)} document(s) written to {out_dir}, "
+            f"{len(result.skipped)} skipped, {len(result.failures)} failed; manifest: {out_dir / 'manifest.json'}"
+        )
+    if result.failures:
+        raise click.ClickException(f"{len(result.failures)} document(s) failed")
+
+
+@main.command()
+def doctor() -> None:
+    """Report what this machine has: WeasyPrint, Pango, fonts, HarfBuzz subsetter."""
+    from .doctor import run_checks
+
+    checks = run_checks()
+    for check in checks:
+        mark = "ok " if check.ok else "!! "
+        click.echo(f"{mark}{check.name}: {check.detail}")
+    if not all(c.ok for c in checks if c.name in ("weasyprint", "pango") or c.name.startswith("font")):
+        raise click.ClickException("this machine cannot render letters yet; see the lines marked !!")

@@ -1,0 +1,190 @@
+"""Stage 3: turn a job into HTML with a sandboxed, strict Jinja2 environment.
+
+Lookup order: the campaign's templates/ folder, then the built-in library. A
+campaign template can extend the one it replaces as "builtin:<name>".
+Profile text only ever enters templates as data: it is escaped, never compiled.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+from babel.dates import format_date
+from babel.units import format_unit
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+from .errors import TemplateError
+from .load import CampaignData
+from .models import Facility, Prisoner, Sentence
+from .select import Job
+
+LOCALES = {"en": "en_GB"}  # "17 September 2020", as in an Amnesty appeal
+PAPER = {"a4": {"css": "A4", "width_mm": 210, "height_mm": 297}, "letter": {"css": "letter", "width_mm": 215.9, "height_mm": 279.4}}
+
+
+def builtin_templates_dir() -> Path:
+    """The built-in template library: inside the wheel, or the repository's templates/."""
+    packaged = Path(__file__).parent / "templates"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "templates"
+
+
+def template_dirs(campaign_root: Path | None) -> list[Path]:
+    """Folders templates may come from, campaign first: also the renderer's file jail."""
+    dirs = [builtin_templates_dir()]
+    if campaign_root is not None and (campaign_root / "templates").is_dir():
+        dirs.insert(0, campaign_root / "templates")
+    return dirs
+
+
+def long_date(value: dt.date | int | None, lang: str) -> str:
+    """A date as a person writes it in `lang`; a bare year stays a year."""
+    if value is None:
+        return ""
+    if isinstance(value, int):
+        return str(value)
+    return format_date(value, format="long", locale=LOCALES.get(lang, lang))
+
+
+def sentence_text(sentence: Sentence | dict | None, lang: str) -> str:
+    """'9 years', '14 лет 9 месяцев': plural forms come from Babel's CLDR data."""
+    if sentence is None:
+        return ""
+    if isinstance(sentence, dict):
+        sentence = Sentence.model_validate(sentence)
+    parts = [format_unit(sentence.years, "duration-year", length="long", locale=lang)]
+    if sentence.months:
+        parts.append(format_unit(sentence.months, "duration-month", length="long", locale=lang))
+    return " ".join(parts)
+
+
+ARTICLE = re.compile(r"^(?P<article>[\d.\-]+)(?:\s+part\s+(?P<part>\d+))?$")
+
+
+def articles_text(articles: list[str], lang: str) -> str:
+    """Criminal Code articles, "342 part 1", as each language cites them."""
+    cited = []
+    for article in articles:
+        match = ARTICLE.match(article.strip())
+        if not match:
+            cited.append(article)
+        elif lang == "ru":
+            part = f"ч. {match['part']} " if match["part"] else ""
+            cited.append(f"{part}ст. {match['article']}")
+        else:
+            part = f" part {match['part']}" if match["part"] else ""
+            cited.append(f"{match['article']}{part}")
+    if lang == "ru":
+        return ", ".join(cited)
+    label = "Article" if len(cited) == 1 else "Articles"
+    return f"{label} {', '.join(cited)}"
+
+
+def held_at(prisoner: Prisoner, facility: Facility | None, lang: str) -> str:
+    """Where the person is held, in `lang`: the facility's name or what is known."""
+    if facility is not None:
+        return getattr(facility.name, lang, None) or facility.name.ru
+    note = prisoner.facility_note
+    if isinstance(note, dict):
+        return note.get(lang) or note.get("en") or ""
+    if lang == "ru":
+        return "не установлено"
+    return note or "not known"
+
+
+def make_environment(campaign_root: Path | None = None) -> ImmutableSandboxedEnvironment:
+    """The one Jinja2 environment: sandboxed, undefined names are errors, HTML escaped."""
+    dirs = template_dirs(campaign_root)
+    loader = jinja2.ChoiceLoader(
+        [
+            jinja2.FileSystemLoader([str(d) for d in dirs]),
+            jinja2.PrefixLoader({"builtin": jinja2.FileSystemLoader(str(builtin_templates_dir()))}, delimiter=":"),
+        ]
+    )
+    env = ImmutableSandboxedEnvironment(
+        loader=loader,
+        undefined=jinja2.StrictUndefined,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters["long_date"] = long_date
+    env.filters["sentence_text"] = sentence_text
+    env.filters["articles_text"] = articles_text
+    return env
+
+
+def load_text(env: jinja2.Environment, name: str) -> dict[str, Any]:
+    """Read a text file (YAML data, e.g. the letter's sentences) through the template lookup."""
+    try:
+        source, filename, _ = env.loader.get_source(env, name)
+    except jinja2.TemplateNotFound:
+        raise TemplateError(f"text file {name!r} not found in {template_dirs(None)}") from None
+    try:
+        return yaml.safe_load(source)
+    except yaml.YAMLError as exc:
+        raise TemplateError(f"{filename}: invalid YAML: {exc}") from None
+
+
+@lru_cache(maxsize=1)
+def _package_version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def build_context(job: Job, data: CampaignData, env: jinja2.Environment) -> dict[str, Any]:
+    """Everything a template receives, as plain data (dicts and strings)."""
+    prisoner = data.prisoners[job.prisoner_id]
+    facility = data.facilities.get(prisoner.facility) if prisoner.facility else None
+    campaign = data.campaign
+    sender = campaign.sender.model_dump()
+    if job.product.audience == "prisoner" and not campaign.sender.on_prisoner_mail:
+        sender = {"name": None, "address": [], "on_prisoner_mail": False, "in_pdf_metadata": False}
+    addressee = data.addressees.get(campaign.appeal_to)
+    return {
+        "lang": job.lang,
+        "audience": job.product.audience,
+        "product": job.product.name,
+        "doc_id": job.doc_id,
+        "paper": {"name": job.paper, **PAPER[job.paper]},
+        "date": data.date,
+        "campaign": {"title": campaign.title},
+        "sender": sender,
+        "prisoner": prisoner.model_dump(mode="python"),
+        "name": prisoner.names.model_dump()[job.lang if job.lang in ("be", "ru") else "latin"],
+        "facility": facility.model_dump() if facility else None,
+        "held_at": held_at(prisoner, facility, job.lang if job.lang in ("en", "ru", "be") else "en"),
+        "addressee": addressee.model_dump() if addressee else None,
+        "text": load_text(env, "texts/solidarity.yaml"),
+        "guidance": load_text(env, "texts/guidance.yaml"),
+        "version": _package_version(),
+    }
+
+
+def render_html(job: Job, data: CampaignData, env: jinja2.Environment | None = None) -> str:
+    """Render one job's template to HTML; template problems become TemplateError."""
+    env = env or make_environment(data.root)
+    name = job.product.template_for(job.lang)
+    try:
+        template = env.get_template(name)
+        context = build_context(job, data, env)
+        return template.render(context)
+    except SecurityError as exc:
+        raise TemplateError(f"template {name}: refused by the sandbox: {exc}") from None
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(f"template {name}: {exc} (for {job.doc_id}; the template receives: {', '.join(sorted(context))})") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"{exc.filename or name}:{exc.lineno}: template syntax error: {exc.message}") from None
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(f"template {exc.name!r} not found in {[str(d) for d in template_dirs(data.root)]}") from None
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"template {name}: {exc}") from None

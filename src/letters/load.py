@@ -1,0 +1,251 @@
+"""Stage 1: read a campaign folder and validate it into typed models.
+
+Every problem names its file, the YAML line where there is one, the field and
+what was expected; all problems of a run are collected, not only the first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .errors import CampaignError, Problem
+from .models import Addressee, Campaign, Facility, Prisoner
+
+M = TypeVar("M", bound=BaseModel)
+Loc = tuple[Any, ...]
+
+
+@dataclass
+class CampaignData:
+    """A validated campaign: everything later stages need, keyed by id."""
+
+    root: Path
+    campaign: Campaign
+    prisoners: dict[str, Prisoner]
+    facilities: dict[str, Facility]
+    addressees: dict[str, Addressee]
+    warnings: list[Problem] = field(default_factory=list)
+    files: dict[str, Path] = field(default_factory=dict)  # prisoner id -> profile file
+
+    @property
+    def date(self) -> dt.date:
+        """The campaign's date: printed on appeals and used to judge freshness."""
+        return self.campaign.date or dt.date.today()
+
+
+def _line_index(node: yaml.Node, loc: Loc = ()) -> dict[Loc, int]:
+    """Map every key path in a YAML document to its 1-based line number."""
+    lines = {loc: node.start_mark.line + 1}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            child = (*loc, key.value)
+            lines.update(_line_index(value, child))
+            lines[child] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines.update(_line_index(item, (*loc, i)))
+    return lines
+
+
+def read_yaml(path: Path) -> tuple[Any, dict[Loc, int]]:
+    """Parse one YAML file; a syntax error becomes a Problem with its line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CampaignError([Problem(path, f"is not UTF-8 text ({exc.reason})")]) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        reason = exc.problem or exc.context or "invalid YAML"
+        raise CampaignError([Problem(path, f"invalid YAML: {reason}", line=line)]) from None
+    except yaml.YAMLError as exc:
+        raise CampaignError([Problem(path, f"invalid YAML: {exc}")]) from None
+    return data, (_line_index(node) if node is not None else {})
+
+
+def _nearest_line(lines: dict[Loc, int], loc: Loc) -> int | None:
+    """The line of `loc`, or of its closest parent that YAML knows about."""
+    while True:
+        if loc in lines:
+            return lines[loc]
+        if not loc:
+            return None
+        loc = loc[:-1]
+
+
+def _describe(error: dict[str, Any]) -> str:
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "missing":
+        return "is required but missing"
+    if error["type"] == "extra_forbidden":
+        return "is not a known field (a typo?)"
+    if error["type"] == "literal_error":
+        return message.replace("Input should be", "expected")
+    return message
+
+
+def validate(model: type[M], data: Any, path: Path, lines: dict[Loc, int], prefix: Loc = ()) -> tuple[M | None, list[Problem]]:
+    """Validate `data` into `model`; return the model or the problems, with lines."""
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = (*prefix, *_data_path(data, error["loc"]))
+            field_name = ".".join(str(part) for part in loc) or None
+            problems.append(
+                Problem(path, _describe(error), field=field_name, line=_nearest_line(lines, loc))
+            )
+        return None, _unique(problems)
+
+
+def _data_path(data: Any, loc: Loc) -> Loc:
+    """Keep the parts of a pydantic error location that are keys in the data.
+
+    pydantic adds the name of each union member tried ("date", "int") to the
+    location; those are not fields the user can find in their file.
+    """
+    path: list[Any] = []
+    current = data
+    for i, part in enumerate(loc):
+        if isinstance(current, dict) and part in current:
+            current = current[part]
+        elif isinstance(current, list) and isinstance(part, int) and part < len(current):
+            current = current[part]
+        elif isinstance(current, dict) and i == len(loc) - 1:
+            pass  # a missing field: name it
+        else:
+            continue  # a union member's tag
+        path.append(part)
+    return tuple(path)
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    """One problem per field; a union's several complaints are joined with "or"."""
+    merged: dict[tuple[Any, ...], Problem] = {}
+    for p in problems:
+        key = (p.field, p.line)
+        if key in merged:
+            first = merged[key]
+            merged[key] = Problem(p.file, f"{first.message}, or {p.message}", p.field, p.line)
+        else:
+            merged[key] = p
+    return list(merged.values())
+
+
+def _load_keyed(model: type[M], path: Path, problems: list[Problem]) -> dict[str, M]:
+    """Load a file that maps ids to records (facilities.yaml, addressees.yaml)."""
+    if not path.exists():
+        problems.append(Problem(path, "file is missing"))
+        return {}
+    try:
+        data, lines = read_yaml(path)
+    except CampaignError as exc:
+        problems.extend(exc.problems)
+        return {}
+    if not isinstance(data, dict):
+        problems.append(Problem(path, "expected a mapping from id to record", line=1))
+        return {}
+    records: dict[str, M] = {}
+    for key, value in data.items():
+        if isinstance(value, dict) and "id" not in value:
+            value = {"id": key, **value}
+        record, found = validate(model, value, path, lines, prefix=(key,))
+        problems.extend(found)
+        if record is not None:
+            if record.id != key:
+                problems.append(
+                    Problem(path, f"id {record.id!r} differs from its key {key!r}", field=f"{key}.id", line=_nearest_line(lines, (key, "id")))
+                )
+            records[key] = record
+    return records
+
+
+def _load_prisoners(folder: Path, problems: list[Problem]) -> tuple[dict[str, Prisoner], dict[str, Path], dict[str, dict[Loc, int]]]:
+    prisoners: dict[str, Prisoner] = {}
+    files: dict[str, Path] = {}
+    all_lines: dict[str, dict[Loc, int]] = {}
+    if not folder.is_dir():
+        problems.append(Problem(folder, "folder is missing: one YAML file per person is expected"))
+        return prisoners, files, all_lines
+    for path in sorted(folder.glob("*.y*ml")):
+        try:
+            data, lines = read_yaml(path)
+        except CampaignError as exc:
+            problems.extend(exc.problems)
+            continue
+        prisoner, found = validate(Prisoner, data, path, lines)
+        problems.extend(found)
+        if prisoner is None:
+            continue
+        if prisoner.id != path.stem:
+            problems.append(Problem(path, f"id {prisoner.id!r} must equal the file name {path.stem!r}", field="id", line=_nearest_line(lines, ("id",))))
+            continue
+        prisoners[prisoner.id] = prisoner
+        files[prisoner.id] = path
+        all_lines[prisoner.id] = lines
+    return prisoners, files, all_lines
+
+
+def _cross_check(data: CampaignData, lines: dict[str, dict[Loc, int]], campaign_lines: dict[Loc, int], problems: list[Problem]) -> None:
+    """References between files: facilities, addressee, photos; plus freshness warnings."""
+    campaign_file = data.root / "campaign.yaml"
+    if data.campaign.appeal_to not in data.addressees and "appeal" in data.campaign.products:
+        problems.append(Problem(campaign_file, f"unknown addressee {data.campaign.appeal_to!r}; expected one of {sorted(data.addressees)} from addressees.yaml", field="appeal_to", line=_nearest_line(campaign_lines, ("appeal_to",))))
+    from .select import PRODUCTS  # local: select imports this module
+
+    for i, name in enumerate(data.campaign.products):
+        if name not in PRODUCTS:
+            problems.append(Problem(campaign_file, f"unknown product {name!r}; expected one of {sorted(PRODUCTS)}", field=f"products.{i}", line=_nearest_line(campaign_lines, ("products", i))))
+    limit = dt.timedelta(days=data.campaign.stale_after_days)
+    for pid, prisoner in data.prisoners.items():
+        path = data.files[pid]
+        if prisoner.facility and prisoner.facility not in data.facilities:
+            problems.append(Problem(path, f"unknown facility {prisoner.facility!r}; add it to facilities.yaml", field="facility", line=_nearest_line(lines[pid], ("facility",))))
+        if prisoner.photo and not (data.root / prisoner.photo).is_file():
+            problems.append(Problem(path, f"photo file {prisoner.photo!r} does not exist", field="photo", line=_nearest_line(lines[pid], ("photo",))))
+        if data.date - prisoner.last_verified > limit:
+            data.warnings.append(Problem(path, f"last verified {prisoner.last_verified}, more than {data.campaign.stale_after_days} days before {data.date}; check the profile against the live list", field="last_verified", line=_nearest_line(lines[pid], ("last_verified",)), severity="warning"))
+    facilities_file = data.root / "facilities.yaml"
+    for fid, facility in data.facilities.items():
+        if facility.address is None:
+            data.warnings.append(Problem(facilities_file, f"no published address; no letter or envelope is made for people held there", field=f"{fid}.address", severity="warning"))
+        if data.date - facility.last_verified > limit:
+            data.warnings.append(Problem(facilities_file, f"last verified {facility.last_verified}, more than {data.campaign.stale_after_days} days before {data.date}", field=f"{fid}.last_verified", severity="warning"))
+
+
+def load_campaign(root: Path) -> CampaignData:
+    """Read and validate a campaign folder; raise CampaignError listing every problem."""
+    root = Path(root)
+    if not root.is_dir():
+        raise CampaignError([Problem(root, "campaign folder does not exist")])
+    problems: list[Problem] = []
+    campaign_file = root / "campaign.yaml"
+    campaign, campaign_lines = None, {}
+    if not campaign_file.exists():
+        problems.append(Problem(campaign_file, "file is missing"))
+    else:
+        try:
+            raw, campaign_lines = read_yaml(campaign_file)
+            campaign, found = validate(Campaign, raw if raw is not None else {}, campaign_file, campaign_lines)
+            problems.extend(found)
+        except CampaignError as exc:
+            problems.extend(exc.problems)
+    facilities = _load_keyed(Facility, root / "facilities.yaml", problems)
+    addressees = _load_keyed(Addressee, root / "addressees.yaml", problems)
+    prisoners, files, lines = _load_prisoners(root / "prisoners", problems)
+    if campaign is not None:
+        data = CampaignData(root.resolve(), campaign, prisoners, facilities, addressees, files=files)
+        _cross_check(data, lines, campaign_lines, problems)
+    if problems:
+        raise CampaignError(problems)
+    return data

@@ -1,0 +1,178 @@
+"""Typed models of a campaign folder: what a valid profile, facility or campaign is.
+
+The models are the single definition of the data format; `load` turns YAML into
+them and reports every validation problem with its file and line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import PurePosixPath
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Lang = Literal["be", "ru"]
+AppealLang = Literal["en", "ru"]
+Gender = Literal["female", "male"]
+Status = Literal["imprisoned", "released", "expelled", "deceased", "unknown"]
+Correspondence = Literal["open", "banned", "incommunicado"]
+Paper = Literal["a4", "letter"]
+Country = Literal["BY", "RU"]
+
+SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+class Strict(BaseModel):
+    """Base for all models: unknown keys are errors (a typo must not be ignored)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PersonName(Strict):
+    first: str = Field(min_length=1)
+    last: str = Field(min_length=1)
+    patronymic: str | None = None
+
+    @property
+    def full(self) -> str:
+        return f"{self.first} {self.last}"
+
+
+class Names(Strict):
+    be: PersonName
+    ru: PersonName
+    latin: PersonName
+
+
+class Source(Strict):
+    url: str = Field(pattern=r"^https?://\S+$")
+    title: str = Field(min_length=1)
+
+
+class Sentence(Strict):
+    """A prison sentence as handed down; rendered in each language by `compose`."""
+
+    years: int = Field(ge=0, le=99)
+    months: int = Field(default=0, ge=0, le=11)
+    regime: str | None = None
+
+
+class Prisoner(Strict):
+    id: str = Field(pattern=SLUG)
+    names: Names
+    gender: Gender
+    birth_date: dt.date | int | None = Field(
+        default=None, description="full date, or a year alone when only that is known"
+    )
+    status: Status
+    correspondence: Correspondence = "open"
+    facility: str | None = Field(default=None, pattern=SLUG)
+    facility_note: str | dict[Literal["en", "ru"], str] | None = Field(
+        default=None, description="where the person is held when no facility record fits"
+    )
+    detention_date: dt.date | None = None
+    articles: list[str] = Field(default_factory=list)
+    sentence: Sentence | None = None
+    role: dict[Literal["en", "ru"], str] = Field(default_factory=dict)
+    bio: str = Field(min_length=1)
+    topics: list[str] = Field(default_factory=list)
+    status_note: str | None = None
+    photo: str | None = None
+    sources: list[Source] = Field(min_length=1)
+    last_verified: dt.date
+
+    @field_validator("birth_date")
+    @classmethod
+    def _plausible_year(cls, value: dt.date | int | None) -> dt.date | int | None:
+        if isinstance(value, int) and not 1900 <= value <= 2100:
+            raise ValueError("a birth year must be a four-digit year such as 1972")
+        return value
+
+    @field_validator("photo")
+    @classmethod
+    def _photo_inside_campaign(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        path = PurePosixPath(value)
+        if path.is_absolute() or ".." in path.parts or re.match(r"^[a-z]+:", value):
+            raise ValueError("a photo must be a relative path inside the campaign's photos/ folder")
+        if path.parts[:1] != ("photos",):
+            raise ValueError("a photo must be a relative path inside the campaign's photos/ folder")
+        return value
+
+    @model_validator(mode="after")
+    def _where_held(self) -> Prisoner:
+        if self.status == "imprisoned" and not (self.facility or self.facility_note):
+            raise ValueError(
+                "an imprisoned person needs `facility` or, where it is not known, `facility_note`"
+            )
+        return self
+
+
+class LocalizedName(Strict):
+    en: str = Field(min_length=1)
+    ru: str = Field(min_length=1)
+    be: str | None = None
+
+
+class Facility(Strict):
+    id: str = Field(pattern=SLUG)
+    name: LocalizedName
+    country: Country = "BY"
+    address: list[str] | None = Field(
+        default=None,
+        min_length=3,
+        max_length=6,
+        description="envelope lines below the person's name, exactly as published; "
+        "the country in Latin capitals last; null when no address is published",
+    )
+    note: str | None = None
+    sources: list[Source] = Field(min_length=1)
+    last_verified: dt.date
+
+    @field_validator("address")
+    @classmethod
+    def _country_last(cls, lines: list[str] | None) -> list[str] | None:
+        if lines is not None and not re.fullmatch(r"[A-Z ]+", lines[-1]):
+            raise ValueError(
+                "the last address line must be the country in Latin capitals, "
+                "e.g. REPUBLIC OF BELARUS"
+            )
+        return lines
+
+
+class Addressee(Strict):
+    id: str = Field(pattern=SLUG)
+    name: str = Field(min_length=1)
+    title: dict[AppealLang, str]
+    address: list[str] = Field(min_length=2)
+    salutation: dict[AppealLang, str]
+    sources: list[Source] = Field(min_length=1)
+    last_verified: dt.date
+
+
+class Sender(Strict):
+    """Who signs. Nothing of it is printed on prisoner mail unless `on_prisoner_mail`."""
+
+    name: str | None = None
+    address: list[str] = Field(default_factory=list)
+    on_prisoner_mail: bool = False
+    in_pdf_metadata: bool = False
+
+
+class Campaign(Strict):
+    title: str = Field(min_length=1)
+    date: dt.date | None = Field(
+        default=None, description="date printed on appeals; today when not set"
+    )
+    languages: list[Lang] = Field(default_factory=lambda: ["be", "ru"], min_length=1)
+    appeal_languages: list[AppealLang] = Field(default_factory=lambda: ["en", "ru"])
+    paper: Paper = "a4"
+    products: list[str] = Field(
+        default_factory=lambda: ["letter", "writer-sheet", "appeal"], min_length=1
+    )
+    appeal_to: str = Field(default="prosecutor-general", pattern=SLUG)
+    stale_after_days: int = Field(default=90, ge=1)
+    sender: Sender = Field(default_factory=Sender)

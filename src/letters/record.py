@@ -1,0 +1,52 @@
+"""Stage 6: the manifest, the output contract that scripts and tests rely on.
+
+`DIR/manifest.json` lists every document with its product, audience, prisoner,
+language, path (relative to DIR), page count and sha256; no timestamps, so the
+same inputs give the same manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from .render import write_atomic
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    product: str
+    audience: str
+    prisoner: str | None
+    lang: str
+    paper: str
+    path: str
+    pages: int
+    sha256: str
+    title: str
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_manifest(out_dir: Path, campaign: str, entries: list[Entry], skipped: list[dict[str, str]]) -> Path:
+    """Write the manifest atomically, documents sorted by path."""
+    document: dict[str, Any] = {
+        "campaign": campaign,
+        "documents": [asdict(e) for e in sorted(entries, key=lambda e: e.path)],
+        "skipped": skipped,
+    }
+    path = out_dir / MANIFEST
+    write_atomic(path, (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    return path
+
+
+def read_manifest(out_dir: Path) -> dict[str, Any]:
+    return json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
