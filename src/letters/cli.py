@@ -102,7 +102,7 @@ def build(campaign: Path, out_dir: Path, products: tuple[str, ...], paper: str |
             click.echo(f"skipped {pid}: {reason}")
         click.echo(
             f"{len(result.entries) - len(result.failures)} document(s) written to {out_dir}, "
-            f"{len(result.skipped)} skipped, {len(result.failures)} failed; manifest: {out_dir / 'manifest.json'}"
+            f"{len(result.skipped)} not made (see 'skipped'), {len(result.failures)} failed; manifest: {out_dir / 'manifest.json'}"
         )
     if result.failures:
         raise click.ClickException(f"{len(result.failures)} document(s) failed")

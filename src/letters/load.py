@@ -66,6 +66,8 @@ def read_yaml(path: Path) -> tuple[Any, dict[Loc, int]]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         reason = exc.problem or exc.context or "invalid YAML"
+        if exc.context and exc.context_mark and exc.context_mark.line + 1 != line:
+            reason += f" ({exc.context} that began on line {exc.context_mark.line + 1})"
         raise CampaignError([Problem(path, f"invalid YAML: {reason}", line=line)]) from None
     except yaml.YAMLError as exc:
         raise CampaignError([Problem(path, f"invalid YAML: {exc}")]) from None
@@ -142,19 +144,19 @@ def _unique(problems: list[Problem]) -> list[Problem]:
     return list(merged.values())
 
 
-def _load_keyed(model: type[M], path: Path, problems: list[Problem]) -> dict[str, M]:
+def _load_keyed(model: type[M], path: Path, problems: list[Problem]) -> tuple[dict[str, M], dict[Loc, int]]:
     """Load a file that maps ids to records (facilities.yaml, addressees.yaml)."""
     if not path.exists():
         problems.append(Problem(path, "file is missing"))
-        return {}
+        return {}, {}
     try:
         data, lines = read_yaml(path)
     except CampaignError as exc:
         problems.extend(exc.problems)
-        return {}
+        return {}, {}
     if not isinstance(data, dict):
         problems.append(Problem(path, "expected a mapping from id to record", line=1))
-        return {}
+        return {}, lines
     records: dict[str, M] = {}
     for key, value in data.items():
         if isinstance(value, dict) and "id" not in value:
@@ -167,7 +169,7 @@ def _load_keyed(model: type[M], path: Path, problems: list[Problem]) -> dict[str
                     Problem(path, f"id {record.id!r} differs from its key {key!r}", field=f"{key}.id", line=_nearest_line(lines, (key, "id")))
                 )
             records[key] = record
-    return records
+    return records, lines
 
 
 def _load_prisoners(folder: Path, problems: list[Problem]) -> tuple[dict[str, Prisoner], dict[str, Path], dict[str, dict[Loc, int]]]:
@@ -196,16 +198,12 @@ def _load_prisoners(folder: Path, problems: list[Problem]) -> tuple[dict[str, Pr
     return prisoners, files, all_lines
 
 
-def _cross_check(data: CampaignData, lines: dict[str, dict[Loc, int]], campaign_lines: dict[Loc, int], problems: list[Problem]) -> None:
+def _cross_check(data: CampaignData, all_lines: dict[str, Any], campaign_lines: dict[Loc, int], problems: list[Problem]) -> None:
     """References between files: facilities, addressee, photos; plus freshness warnings."""
     campaign_file = data.root / "campaign.yaml"
     if data.campaign.appeal_to not in data.addressees and "appeal" in data.campaign.products:
         problems.append(Problem(campaign_file, f"unknown addressee {data.campaign.appeal_to!r}; expected one of {sorted(data.addressees)} from addressees.yaml", field="appeal_to", line=_nearest_line(campaign_lines, ("appeal_to",))))
-    from .select import PRODUCTS  # local: select imports this module
-
-    for i, name in enumerate(data.campaign.products):
-        if name not in PRODUCTS:
-            problems.append(Problem(campaign_file, f"unknown product {name!r}; expected one of {sorted(PRODUCTS)}", field=f"products.{i}", line=_nearest_line(campaign_lines, ("products", i))))
+    lines, facility_lines = all_lines["prisoners"], all_lines["facilities"]
     limit = dt.timedelta(days=data.campaign.stale_after_days)
     for pid, prisoner in data.prisoners.items():
         path = data.files[pid]
@@ -218,9 +216,9 @@ def _cross_check(data: CampaignData, lines: dict[str, dict[Loc, int]], campaign_
     facilities_file = data.root / "facilities.yaml"
     for fid, facility in data.facilities.items():
         if facility.address is None:
-            data.warnings.append(Problem(facilities_file, f"no published address; no letter or envelope is made for people held there", field=f"{fid}.address", severity="warning"))
+            data.warnings.append(Problem(facilities_file, f"no published address; no letter or envelope is made for people held there", field=f"{fid}.address", line=_nearest_line(facility_lines, (fid, "address")), severity="warning"))
         if data.date - facility.last_verified > limit:
-            data.warnings.append(Problem(facilities_file, f"last verified {facility.last_verified}, more than {data.campaign.stale_after_days} days before {data.date}", field=f"{fid}.last_verified", severity="warning"))
+            data.warnings.append(Problem(facilities_file, f"last verified {facility.last_verified}, more than {data.campaign.stale_after_days} days before {data.date}", field=f"{fid}.last_verified", line=_nearest_line(facility_lines, (fid, "last_verified")), severity="warning"))
 
 
 def load_campaign(root: Path) -> CampaignData:
@@ -229,6 +227,7 @@ def load_campaign(root: Path) -> CampaignData:
     if not root.is_dir():
         raise CampaignError([Problem(root, "campaign folder does not exist")])
     problems: list[Problem] = []
+    lines: dict[str, Any] = {}
     campaign_file = root / "campaign.yaml"
     campaign, campaign_lines = None, {}
     if not campaign_file.exists():
@@ -240,11 +239,11 @@ def load_campaign(root: Path) -> CampaignData:
             problems.extend(found)
         except CampaignError as exc:
             problems.extend(exc.problems)
-    facilities = _load_keyed(Facility, root / "facilities.yaml", problems)
-    addressees = _load_keyed(Addressee, root / "addressees.yaml", problems)
-    prisoners, files, lines = _load_prisoners(root / "prisoners", problems)
+    facilities, lines["facilities"] = _load_keyed(Facility, root / "facilities.yaml", problems)
+    addressees, _ = _load_keyed(Addressee, root / "addressees.yaml", problems)
+    prisoners, files, lines["prisoners"] = _load_prisoners(root / "prisoners", problems)
     if campaign is not None:
-        data = CampaignData(root.resolve(), campaign, prisoners, facilities, addressees, files=files)
+        data = CampaignData(root, campaign, prisoners, facilities, addressees, files=files)
         _cross_check(data, lines, campaign_lines, problems)
     if problems:
         raise CampaignError(problems)

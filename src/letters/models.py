@@ -174,5 +174,15 @@ class Campaign(Strict):
         default_factory=lambda: ["letter", "writer-sheet", "appeal"], min_length=1
     )
     appeal_to: str = Field(default="prosecutor-general", pattern=SLUG)
+
+    @field_validator("products")
+    @classmethod
+    def _known_products(cls, names: list[str]) -> list[str]:
+        from .select import PRODUCTS  # select builds on these models
+
+        unknown = [n for n in names if n not in PRODUCTS]
+        if unknown:
+            raise ValueError(f"unknown product(s) {', '.join(unknown)}; expected some of {', '.join(PRODUCTS)}")
+        return names
     stale_after_days: int = Field(default=90, ge=1)
     sender: Sender = Field(default_factory=Sender)
