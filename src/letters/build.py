@@ -14,10 +14,9 @@ from html import unescape
 from pathlib import Path
 
 from . import compose, record
-from .errors import LettersError, RenderError
+from .errors import LettersError, Problem, RenderError
 from .load import CampaignData, load_campaign
 from .select import PRODUCTS, Job, Skip, plan
-from .errors import Problem
 
 
 @dataclass(frozen=True)

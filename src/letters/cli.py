@@ -90,7 +90,7 @@ def build(campaign: Path, out_dir: Path, products: tuple[str, ...], paper: str |
         if name not in PRODUCTS:
             raise click.BadParameter(f"{name!r}; expected one of {', '.join(sorted(PRODUCTS))}", param_hint="--product")
 
-    def progress(job, failure):  # noqa: ANN001, ANN202 - tiny callback
+    def progress(job, failure):
         if failure:
             click.echo(f"FAILED {failure.path}: {failure.reason}", err=True)
 
@@ -119,3 +119,7 @@ def doctor() -> None:
         click.echo(f"{mark}{check.name}: {check.detail}")
     if not all(c.ok for c in checks if c.name in ("weasyprint", "pango") or c.name.startswith("font")):
         raise click.ClickException("this machine cannot render letters yet; see the lines marked !!")
+
+
+if __name__ == "__main__":
+    main()

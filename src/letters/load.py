@@ -119,9 +119,7 @@ def _data_path(data: Any, loc: Loc) -> Loc:
     path: list[Any] = []
     current = data
     for i, part in enumerate(loc):
-        if isinstance(current, dict) and part in current:
-            current = current[part]
-        elif isinstance(current, list) and isinstance(part, int) and part < len(current):
+        if (isinstance(current, dict) and part in current) or (isinstance(current, list) and isinstance(part, int) and part < len(current)):
             current = current[part]
         elif isinstance(current, dict) and i == len(loc) - 1:
             pass  # a missing field: name it
@@ -216,7 +214,7 @@ def _cross_check(data: CampaignData, all_lines: dict[str, Any], campaign_lines: 
     facilities_file = data.root / "facilities.yaml"
     for fid, facility in data.facilities.items():
         if facility.address is None:
-            data.warnings.append(Problem(facilities_file, f"no published address; no letter or envelope is made for people held there", field=f"{fid}.address", line=_nearest_line(facility_lines, (fid, "address")), severity="warning"))
+            data.warnings.append(Problem(facilities_file, "no published address; no letter or envelope is made for people held there", field=f"{fid}.address", line=_nearest_line(facility_lines, (fid, "address")), severity="warning"))
         if data.date - facility.last_verified > limit:
             data.warnings.append(Problem(facilities_file, f"last verified {facility.last_verified}, more than {data.campaign.stale_after_days} days before {data.date}", field=f"{fid}.last_verified", line=_nearest_line(facility_lines, (fid, "last_verified")), severity="warning"))
 

@@ -6,8 +6,11 @@ Each process keeps one FontConfiguration and one parsed font stylesheet.
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -98,6 +101,36 @@ def jailed_fetcher_class() -> type:
     return JailedFetcher
 
 
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _weasyprint_warnings():
+    """Collect what WeasyPrint logs while one document renders."""
+    handler = _Collect()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        yield handler.messages
+    finally:
+        logger.removeHandler(handler)
+
+
+MISSING_GLYPH = re.compile(r'\.notdef glyph rendered for Unicode string unsupported by fonts: "(.*)" \((U\+[0-9A-F]+)\)')
+
+
+def missing_glyphs(messages: list[str]) -> list[str]:
+    """Characters drawn as empty boxes, from WeasyPrint's warnings: ['漢 (U+6F22)']."""
+    found = [f"{m[1]} ({m[2]})" for m in map(MISSING_GLYPH.search, messages) if m]
+    return sorted(set(found))
+
+
 @dataclass
 class Renderer:
     """Reusable per process: fonts are configured and parsed once, then many documents render."""
@@ -122,12 +155,15 @@ class Renderer:
 
         fetcher = jailed_fetcher_class()([*roots, FONT_DIR])
         try:
-            document = weasyprint.HTML(
-                string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher
-            ).render(stylesheets=[self.fonts_css], font_config=self.font_config)
-            pdf = document.write_pdf()
+            with _weasyprint_warnings() as warnings:
+                document = weasyprint.HTML(
+                    string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher
+                ).render(stylesheets=[self.fonts_css], font_config=self.font_config)
+                pdf = document.write_pdf()
         except FatalURLFetchingError as exc:
             raise RenderError(str(exc)) from None
+        if boxes := missing_glyphs(warnings):
+            raise RenderError(f"characters the bundled fonts cannot draw (they would print as empty boxes): {', '.join(boxes)}")
         return pdf, len(document.pages)
 
 

@@ -1,0 +1,92 @@
+"""The command line: exit codes, one-line errors, lazy imports, doctor."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from letters.cli import main
+
+from .conftest import CAMPAIGNS, EXAMPLE
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_check_clean_campaign_exits_0():
+    result = run("check", CAMPAIGNS / "minimal")
+    assert result.exit_code == 0, result.output
+    assert "no errors, 1 warning(s)" in result.output
+
+
+def test_check_broken_yaml_names_file_and_line_and_exits_1(campaign):
+    root = campaign("broken-yaml", base="minimal")
+    result = run("check", root)
+    assert result.exit_code == 1
+    assert f"{root}/prisoners/alena-testava.yaml:5: error: invalid YAML" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_check_lists_all_errors(campaign):
+    result = run("check", campaign("invalid-fields", base="minimal"))
+    assert result.exit_code == 1
+    assert result.output.count(": error:") == 5
+
+
+def test_render_one_letter(tmp_path):
+    out = tmp_path / "rabkova.pdf"
+    result = run("render", "letter", "marfa-rabkova", "--campaign", EXAMPLE, "--lang", "be", "--paper", "letter", "-o", out)
+    assert result.exit_code == 0, result.output
+    reader = PdfReader(out)
+    assert "Марфа" in reader.pages[0].extract_text()
+    assert round(float(reader.pages[0].mediabox.width)) == 612
+
+
+def test_render_refuses_a_letter_to_a_released_person(tmp_path):
+    out = tmp_path / "x.pdf"
+    result = run("render", "letter", "ales-bialiatski", "--campaign", EXAMPLE, "-o", out)
+    assert result.exit_code == 1
+    assert "ales-bialiatski gets no letter: status is released" in result.output
+    assert not out.exists()
+
+
+def test_render_unknown_template_and_person(tmp_path):
+    assert "unknown template 'postcard'" in run("render", "postcard", "marfa-rabkova", "--campaign", EXAMPLE, "-o", tmp_path / "x.pdf").output
+    assert "no prisoner 'nobody'" in run("render", "letter", "nobody", "--campaign", EXAMPLE, "-o", tmp_path / "x.pdf").output
+
+
+def test_build_summary_says_who_was_skipped_and_why(tmp_path):
+    result = run("build", CAMPAIGNS / "minimal", "-o", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "skipped olga-vypushchana: no letter, writer-sheet, appeal: status is released" in result.output
+    assert "skipped pavel-zabaroneny: no letter, writer-sheet: correspondence is banned" in result.output
+    assert "10 document(s) written" in result.output
+
+
+def test_build_with_a_failing_document_exits_1(campaign, tmp_path):
+    result = run("build", campaign("sandbox-escape", base="minimal"), "-o", tmp_path / "out")
+    assert result.exit_code == 1
+    assert "FAILED letter/alena-testava-be.pdf" in result.output and "sandbox" in result.output
+
+
+def test_doctor_reports_weasyprint_pango_fonts_and_subsetter():
+    result = run("doctor")
+    assert result.exit_code == 0, result.output
+    for word in ["weasyprint: 70", "pango: 1.", "harfbuzz subsetter:", "PT Serif"]:
+        assert word in result.output
+
+
+def test_commands_that_render_nothing_do_not_import_weasyprint():
+    code = (
+        "import sys; from click.testing import CliRunner; from letters.cli import main; "
+        f"r = CliRunner().invoke(main, ['check', {str(CAMPAIGNS / 'minimal')!r}]); "
+        "r2 = CliRunner().invoke(main, ['--help']); "
+        "assert r.exit_code == 0 and r2.exit_code == 0, r.output; "
+        "print('weasyprint' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,40 @@
+"""Who gets what: letters only where they can arrive, appeals for everyone imprisoned."""
+
+from __future__ import annotations
+
+from letters.load import load_campaign
+from letters.select import plan
+
+from .conftest import CAMPAIGNS, EXAMPLE
+
+
+def made(jobs):
+    return {(j.product.name, j.prisoner_id, j.lang) for j in jobs}
+
+
+def test_minimal_plan():
+    jobs, skips = plan(load_campaign(CAMPAIGNS / "minimal"))
+    assert made(jobs) == {
+        ("letter", "alena-testava", "be"), ("letter", "alena-testava", "ru"),
+        ("writer-sheet", "alena-testava", "be"), ("writer-sheet", "alena-testava", "ru"),
+        *{("appeal", pid, lang) for pid in ["alena-testava", "ivan-prykladny", "pavel-zabaroneny"] for lang in ["en", "ru"]},
+    }
+    reasons = {(s.prisoner_id, s.product): s.reason for s in skips}
+    assert reasons[("olga-vypushchana", "appeal")] == "status is released"
+    assert reasons[("pavel-zabaroneny", "letter")] == "correspondence is banned"
+    assert reasons[("ivan-prykladny", "letter")].startswith("no published address")
+
+
+def test_example_plan_sends_letters_only_where_an_address_is_known():
+    jobs, _skips = plan(load_campaign(EXAMPLE))
+    letters = {j.prisoner_id for j in jobs if j.product.name == "letter"}
+    appeals = {j.prisoner_id for j in jobs if j.product.name == "appeal"}
+    data = load_campaign(EXAMPLE)
+    imprisoned = {pid for pid, p in data.prisoners.items() if p.status == "imprisoned"}
+    assert appeals == imprisoned
+    assert "nasta-lojka" in appeals and "nasta-lojka" not in letters  # banned: appeal only
+    assert "valiantsin-stefanovic" not in letters  # colony not known: never an invented address
+    for pid in letters:
+        assert data.facilities[data.prisoners[pid].facility].address
+    released = {pid for pid, p in data.prisoners.items() if p.status == "released"}
+    assert not released & {j.prisoner_id for j in jobs}
