@@ -34,7 +34,7 @@ demo: $(VENV)/.installed-demo
 	$(BIN)/letters build $(CAMPAIGN) -o output/$(notdir $(CAMPAIGN))
 
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check .
 	$(BIN)/pytest
 
 clean:
