@@ -128,7 +128,7 @@ def test_writer_sheet_has_gloss_address_and_guidance(minimal_build):
     [doc] = documents(minimal_build, product="writer-sheet", lang="ru")
     text = pdf_text(minimal_build.out_dir / doc["path"]).replace("\n", " ")
     for expected in ["Алёна Тестовая", "ИК №1", "ул. Ўзорная, 1", "000000, г. Тэставы", "REPUBLIC OF BELARUS",
-                     "Пишу Вам это письмо", "I am writing you this letter", "No politics", "fictional librarian",
+                     "Пишу Вам это письмо", "I am writing you this letter", "No politics", "Fictional librarian",
                      "https://example.org/alena"]:
         assert expected in text, expected
 
