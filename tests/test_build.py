@@ -41,7 +41,7 @@ def _build_in_subprocess(out):
     env.pop("SOURCE_DATE_EPOCH", None)
     subprocess.run([sys.executable, "-m", "letters.cli", "build", str(CAMPAIGNS / "minimal"), "-o", str(out), "-q"],
                    check=True, env=env, capture_output=True)
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file() and not p.name.startswith(".")}
 
 
 def test_two_builds_in_separate_processes_give_identical_bytes(tmp_path):

@@ -64,7 +64,7 @@ def test_build_summary_says_who_was_skipped_and_why(tmp_path):
     assert result.exit_code == 0, result.output
     assert "skipped olga-vypushchana: no letter, writer-sheet, appeal: status is released" in result.output
     assert "skipped pavel-zabaroneny: no letter, writer-sheet: correspondence is banned" in result.output
-    assert "10 document(s) written" in result.output
+    assert "10 rendered, 0 reused from cache" in result.output
 
 
 def test_build_with_a_failing_document_exits_1(campaign, tmp_path):

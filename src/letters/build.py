@@ -7,15 +7,18 @@ the good output it would have replaced stays as it was.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from html import unescape
+from functools import cache
 from pathlib import Path
 
 from . import compose, record
 from .errors import LettersError, Problem, RenderError
 from .load import CampaignData, load_campaign
+from .render import write_atomic
 from .select import PRODUCTS, Job, Skip, plan
 
 
@@ -33,33 +36,38 @@ class BuildResult:
     skipped: list[Skip] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    rendered: int = 0
+    reused: int = 0
+    removed: int = 0
 
     @property
     def ok(self) -> bool:
         return not self.failures
 
 
-TITLE = re.compile(r"<title>(.*?)</title>", re.S)
+def _roots(data: CampaignData) -> list[Path]:
+    return [Path(data.root), *compose.template_dirs(data.root)]
 
 
-def _render(job: Job, data: CampaignData, env: object) -> tuple[bytes, int, str]:
-    """Compose and render one job in memory: (pdf bytes, pages, title)."""
-    from .render import Renderer
-
-    html = compose.render_html(job, data, env)
-    roots = [data.root, *compose.template_dirs(data.root)]
-    pdf, pages = Renderer.shared().render(html, base_dir=data.root, roots=roots)
+def _check_pages(job: Job, pages: int) -> None:
     if job.product.max_pages and pages > job.product.max_pages:
         raise RenderError(
             f"{job.doc_id} runs to {pages} pages; a {job.product.name} must fit on "
             f"{job.product.max_pages}: shorten the profile's role or the template"
         )
-    match = TITLE.search(html)
-    title = unescape(match.group(1)).strip() if match else job.doc_id
-    return pdf, pages, title
 
 
-def _entry(job: Job, path: str, pdf: bytes, pages: int, title: str) -> record.Entry:
+def _render(job: Job, data: CampaignData, env: object) -> tuple[bytes, int, str]:
+    """Compose and render one job in memory: (pdf bytes, pages, title)."""
+    from .render import Renderer, html_title
+
+    html = compose.render_html(job, data, env)
+    pdf, pages = Renderer.shared().render(html, base_dir=Path(data.root), roots=_roots(data))
+    _check_pages(job, pages)
+    return pdf, pages, html_title(html) or job.doc_id
+
+
+def _entry(job: Job, path: str, pdf: bytes, pages: int, title: str, key: str = "") -> record.Entry:
     return record.Entry(
         id=job.doc_id,
         product=job.product.name,
@@ -71,6 +79,7 @@ def _entry(job: Job, path: str, pdf: bytes, pages: int, title: str) -> record.En
         pages=pages,
         sha256=record.sha256(pdf),
         title=title,
+        key=key,
     )
 
 
@@ -85,38 +94,201 @@ def skip_summary(skips: list[Skip]) -> dict[str, str]:
     }
 
 
+@dataclass
+class Pending:
+    """A document whose HTML is composed and which must be rendered."""
+
+    job: Job
+    html: str
+    key: str
+
+
+def document_key(html: str, data: CampaignData, job: Job) -> str:
+    """Everything that determines a PDF: its HTML (templates, texts, profile, facility,
+    campaign settings are all in it), the photo it shows, the fonts and the versions."""
+    digest = hashlib.sha256()
+    for part in (_static_key(), job.paper, html):
+        digest.update(part.encode("utf-8"))
+        digest.update(b"\0")
+    photo = data.prisoners[job.prisoner_id].photo
+    if photo:
+        digest.update((Path(data.root) / photo).read_bytes())
+    return digest.hexdigest()
+
+
+@cache
+def _static_key() -> str:
+    """Fonts, letters' version and WeasyPrint's version (read without importing it)."""
+    from importlib.metadata import version
+
+    from . import __version__
+    from .render import FONT_DIR
+
+    digest = hashlib.sha256(f"{__version__} weasyprint {version('weasyprint')}".encode())
+    for font in sorted(FONT_DIR.glob("*.ttf")):
+        digest.update(font.read_bytes())
+    return digest.hexdigest()
+
+
+def shard_of(doc_id: str, count: int) -> int:
+    """A stable shard number in 1..count (the same on every machine and run)."""
+    return int(hashlib.sha256(doc_id.encode()).hexdigest(), 16) % count + 1
+
+
+def chunked(pending: list[Pending], size: int) -> list[list[Pending]]:
+    """Chunks of documents that share a template, language and paper (one layout each)."""
+    groups: dict[tuple[str, str, str], list[Pending]] = {}
+    for item in pending:
+        groups.setdefault((item.job.product.template_for(item.job.lang), item.job.lang, item.job.paper), []).append(item)
+    return [group[i : i + size] for group in groups.values() for i in range(0, len(group), size)]
+
+
+@contextmanager
+def build_lock(out_dir: Path) -> Iterator[None]:
+    """Refuse a second build on the same output folder; the OS frees the lock if we die."""
+    import fcntl
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / ".letters.lock"
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise LettersError(f"another build is writing to {out_dir} ({holder}); wait for it to finish") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+Progress = Callable[[int, int, list[Failure]], None]  # (done, total, failures in this step)
+
+
 def build_campaign(
     root: Path,
     out_dir: Path,
     products: list[str] | None = None,
     paper: str | None = None,
-    on_document: Callable[[Job, Failure | None], None] | None = None,
+    *,
+    jobs: int | None = None,
+    force: bool = False,
+    shard: tuple[int, int] | None = None,
+    chunk_size: int = 20,
+    progress: Progress | None = None,
 ) -> BuildResult:
-    """Render every document the campaign should make into out_dir, then write the manifest."""
-    from .render import write_atomic
+    """Render what changed since the last build into out_dir, in parallel chunks.
 
+    Unchanged documents are reused (keyed by `document_key`), outputs that no
+    longer belong to the campaign are removed, and the manifest is rewritten
+    after every chunk, so a killed build loses at most the chunks in flight.
+    """
     data = load_campaign(root)
     out_dir = Path(out_dir)
-    jobs, skips = plan(data, products, paper)
+    planned, skips = plan(data, products, paper)
+    if shard:
+        planned = [j for j in planned if shard_of(j.doc_id, shard[1]) == shard[0]]
     result = BuildResult(out_dir, skipped=skips, warnings=list(data.warnings))
-    previous = _previous_entries(out_dir)
-    env = compose.make_environment(data.root)
-    for job in jobs:
-        failure = None
-        try:
-            pdf, pages, title = _render(job, data, env)
-            write_atomic(out_dir / job.relpath, pdf)
-            result.entries.append(_entry(job, job.relpath, pdf, pages, title))
-        except LettersError as exc:
-            failure = Failure(job.doc_id, job.relpath, exc.format_message())
-            result.failures.append(failure)
-            if job.doc_id in previous:  # the good output it would have replaced stays
-                result.entries.append(previous[job.doc_id])
-        if on_document:
-            on_document(job, failure)
-    skipped = [{"prisoner": s.prisoner_id, "product": s.product, "reason": s.reason} for s in skips]
-    record.write_manifest(out_dir, data.campaign.title, result.entries, skipped)
+    with build_lock(out_dir):
+        existing = _previous_entries(out_dir)
+        previous = {} if force else existing
+        env = compose.make_environment(data.root)
+        done: dict[str, record.Entry] = {}
+        pending: list[Pending] = []
+        for job in planned:
+            try:
+                html = compose.render_html(job, data, env)
+            except LettersError as exc:
+                result.failures.append(Failure(job.doc_id, job.relpath, exc.format_message()))
+                continue
+            key = document_key(html, data, job)
+            old = previous.get(job.doc_id)
+            if old and old.key == key and old.path == job.relpath:
+                done[job.doc_id] = old
+                result.reused += 1
+            else:
+                pending.append(Pending(job, html, key))
+        total = len(planned)
+        if progress:
+            progress(len(done) + len(result.failures), total, list(result.failures))
+
+        planned_ids = {j.doc_id for j in planned}
+
+        def save() -> None:
+            # An old entry (and its file) stays until its replacement is written;
+            # a sharded build leaves other shards' entries alone.
+            kept = {**existing, **done}
+            entries = [e for doc_id, e in kept.items() if doc_id in planned_ids or shard]
+            record.write_manifest(out_dir, data.campaign.title, entries, _skipped(skips))
+
+        for chunk, outcomes in _render_chunks(chunked(pending, chunk_size), data, jobs):
+            failures = []
+            for item, outcome in zip(chunk, outcomes, strict=True):
+                try:
+                    if isinstance(outcome, str):
+                        raise RenderError(outcome)
+                    pdf, pages = outcome
+                    _check_pages(item.job, pages)
+                except LettersError as exc:
+                    failures.append(Failure(item.job.doc_id, item.job.relpath, exc.format_message()))
+                    continue
+                write_atomic(out_dir / item.job.relpath, pdf)
+                from .render import html_title
+
+                done[item.job.doc_id] = _entry(item.job, item.job.relpath, pdf, pages, html_title(item.html), item.key)
+                result.rendered += 1
+            result.failures.extend(failures)
+            save()
+            if progress:
+                progress(len(chunk), total, failures)
+        result.removed = _remove_stale(out_dir, existing, planned_ids, keep_others=bool(shard))
+        save()
+        kept = {**existing, **done}
+        result.entries = [kept[j.doc_id] for j in planned if j.doc_id in kept]
     return result
+
+
+def _skipped(skips: list[Skip]) -> list[dict[str, str]]:
+    return [{"prisoner": s.prisoner_id, "product": s.product, "reason": s.reason} for s in skips]
+
+
+def _render_chunks(chunks: list[list[Pending]], data: CampaignData, jobs: int | None) -> Iterator[tuple[list[Pending], list]]:
+    """Yield (chunk, outcomes) as chunks finish: in this process, or on a spawn pool."""
+    from .render import render_chunk
+
+    workers = min(jobs or os.cpu_count() or 1, len(chunks))
+    base, roots = Path(data.root), _roots(data)
+    if workers <= 1:
+        for chunk in chunks:
+            yield chunk, render_chunk([p.html for p in chunk], base, roots)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    context = multiprocessing.get_context("spawn")  # WeasyPrint's GLib state must not be forked
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        futures = {pool.submit(render_chunk, [p.html for p in chunk], base, roots): chunk for chunk in chunks}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+
+
+def _remove_stale(out_dir: Path, previous: dict[str, record.Entry], planned: set[str], keep_others: bool) -> int:
+    """Delete outputs of documents that no longer belong to the campaign (only files we made)."""
+    if keep_others:
+        return 0
+    removed = 0
+    for doc_id, entry in previous.items():
+        if doc_id not in planned:
+            path = (out_dir / entry.path).resolve()
+            if path.is_relative_to(out_dir.resolve()) and path.is_file():
+                path.unlink()
+                removed += 1
+    return removed
 
 
 def _previous_entries(out_dir: Path) -> dict[str, record.Entry]:
@@ -129,8 +301,6 @@ def _previous_entries(out_dir: Path) -> dict[str, record.Entry]:
 
 def render_document(root: Path, product: str, prisoner_id: str, out_file: Path, lang: str | None = None, paper: str | None = None) -> record.Entry:
     """Render one document to out_file; refuse one the person must not receive."""
-    from .render import write_atomic
-
     data = load_campaign(root)
     if product not in PRODUCTS:
         raise LettersError(f"unknown template {product!r}; expected one of {', '.join(sorted(PRODUCTS))}")

@@ -6,6 +6,7 @@ Heavy modules (WeasyPrint, the build) are imported inside the commands, so
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -69,43 +70,104 @@ def render(template: str, prisoner_id: str, campaign: Path, output: Path, lang: 
     click.echo(f"wrote {output} ({entry.pages} page{'s' if entry.pages != 1 else ''}, {entry.audience} audience)")
 
 
+def parse_shard(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    try:
+        k, n = (int(x) for x in value.split("/"))
+    except ValueError:
+        raise click.BadParameter("expected K/N, e.g. 2/4") from None
+    if not 1 <= k <= n:
+        raise click.BadParameter("K must be between 1 and N")
+    return k, n
+
+
 @main.command()
 @click.argument("campaign", type=CAMPAIGN)
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"), show_default=True, help="Folder for the PDFs and manifest.json.")
 @click.option("--product", "products", multiple=True, help="Only these products (repeatable); default: the campaign's list.")
 @click.option("--paper", type=click.Choice(["a4", "letter"]), help="Paper size (default: the campaign's).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
+@click.option("--force", is_flag=True, help="Re-render every document, even unchanged ones.")
+@click.option("--shard", callback=parse_shard, metavar="K/N", help="Build only the K-th of N deterministic slices; merge with `letters merge`.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-def build(campaign: Path, out_dir: Path, products: tuple[str, ...], paper: str | None, quiet: bool) -> None:
+def build(campaign: Path, out_dir: Path, products: tuple[str, ...], paper: str | None, jobs: int | None, force: bool, shard: tuple[int, int] | None, quiet: bool) -> None:
     """Build every document of a campaign into OUTPUT, with OUTPUT/manifest.json.
 
     Letters and writer's sheets go to people who are imprisoned, whose
     correspondence is open and whose facility address is known; appeals to
     everyone imprisoned; released people get nothing. The summary says who was
     skipped and why.
+
+    Only what changed since the last build is rendered: documents sharing a
+    template are laid out in chunks on all CPUs. Outputs of people who left
+    the campaign are removed.
     """
+    import time
+
     from .build import build_campaign, skip_summary
     from .select import PRODUCTS
 
     for name in products:
         if name not in PRODUCTS:
             raise click.BadParameter(f"{name!r}; expected one of {', '.join(sorted(PRODUCTS))}", param_hint="--product")
-
-    def progress(job, failure):
-        if failure:
-            click.echo(f"FAILED {failure.path}: {failure.reason}", err=True)
-
-    result = build_campaign(campaign, out_dir, list(products) or None, paper, on_document=progress)
+    started = time.monotonic()
+    reporter = _Progress(quiet)
+    try:
+        result = build_campaign(campaign, out_dir, list(products) or None, paper, jobs=jobs, force=force, shard=shard, progress=reporter)
+    finally:
+        reporter.close()
     if not quiet:
         for warning in result.warnings:
             click.echo(str(warning), err=True)
         for pid, reason in skip_summary(result.skipped).items():
             click.echo(f"skipped {pid}: {reason}")
         click.echo(
-            f"{len(result.entries) - len(result.failures)} document(s) written to {out_dir}, "
-            f"{len(result.skipped)} not made (see 'skipped'), {len(result.failures)} failed; manifest: {out_dir / 'manifest.json'}"
+            f"{result.rendered} rendered, {result.reused} reused from cache, {len(result.skipped)} not made (see 'skipped'), "
+            f"{len(result.failures)} failed, {result.removed} removed in {time.monotonic() - started:.1f} s; "
+            f"manifest: {out_dir / 'manifest.json'}"
         )
+    for failure in result.failures:
+        click.echo(f"FAILED {failure.path}: {failure.reason}", err=True)
     if result.failures:
         raise click.ClickException(f"{len(result.failures)} document(s) failed")
+
+
+class _Progress:
+    """A bar on a terminal; one line per finished chunk otherwise; nothing with --quiet."""
+
+    def __init__(self, quiet: bool):
+        self.quiet, self.bar, self.done = quiet, None, 0
+        self.tty = sys.stdout.isatty()
+
+    def __call__(self, step: int, total: int, failures: list) -> None:
+        if self.quiet:
+            return
+        if self.tty:
+            if self.bar is None:
+                self.bar = click.progressbar(length=total, label="rendering", show_pos=True, show_eta=True)
+                self.bar.__enter__()
+            self.bar.update(step)
+        elif self.done or step:
+            self.done += step
+            click.echo(f"{self.done}/{total} documents done")
+        else:
+            self.done = 0
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+@main.command()
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("shards", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+def merge(out_dir: Path, shards: tuple[Path, ...]) -> None:
+    """Merge the outputs of sharded builds (`build --shard K/N`) into OUT_DIR."""
+    from .record import merge_outputs
+
+    count = merge_outputs(out_dir, list(shards))
+    click.echo(f"merged {count} document(s) from {len(shards)} shard(s) into {out_dir / 'manifest.json'}")
 
 
 @main.command()

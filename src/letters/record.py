@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import LettersError
 from .render import write_atomic
 
 MANIFEST = "manifest.json"
@@ -30,6 +31,7 @@ class Entry:
     pages: int
     sha256: str
     title: str
+    key: str = ""  # hash of everything that determines the PDF; equal key, no re-render
 
 
 def sha256(data: bytes) -> str:
@@ -50,3 +52,25 @@ def write_manifest(out_dir: Path, campaign: str, entries: list[Entry], skipped: 
 
 def read_manifest(out_dir: Path) -> dict[str, Any]:
     return json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+
+
+def merge_outputs(out_dir: Path, shard_dirs: list[Path]) -> int:
+    """Copy every shard's documents into out_dir and write one manifest listing them all."""
+    entries: dict[str, Entry] = {}
+    skipped: dict[tuple[str, str], dict[str, str]] = {}
+    campaign = ""
+    for shard in shard_dirs:
+        manifest = read_manifest(shard)
+        campaign = manifest["campaign"]
+        for doc in manifest["documents"]:
+            entry = Entry(**doc)
+            data = (shard / entry.path).read_bytes()
+            if sha256(data) != entry.sha256:
+                raise LettersError(f"{shard / entry.path}: does not match its manifest's sha256")
+            if Path(shard).resolve() != Path(out_dir).resolve():
+                write_atomic(out_dir / entry.path, data)
+            entries[entry.id] = entry
+        for skip in manifest["skipped"]:
+            skipped[(skip["prisoner"], skip["product"])] = skip
+    write_manifest(out_dir, campaign, list(entries.values()), [skipped[k] for k in sorted(skipped)])
+    return len(entries)

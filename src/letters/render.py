@@ -150,21 +150,86 @@ class Renderer:
 
     def render(self, html: str, base_dir: Path, roots: list[Path]) -> tuple[bytes, int]:
         """Render one HTML document; return the PDF bytes and its page count."""
+        document = self._layout(html, base_dir, roots)
+        return write_pdf(document), len(document.pages)
+
+    def render_many(self, htmls: list[str], base_dir: Path, roots: list[Path]) -> list[tuple[bytes, int] | str]:
+        """Lay out documents of one template as one WeasyPrint document, then split it.
+
+        Layout has a high fixed cost per document; a chunk pays it once. Each
+        document's pages are found from the layout (the page its wrapper starts
+        on), and each part is written alone, so its bytes equal a single render.
+        A part that cannot be written (a missing glyph) fails alone, as a message.
+        """
+        document = self._layout(combine(htmls), base_dir, roots)
+        starts = document_starts(document, len(htmls))
+        ends = [*starts[1:], len(document.pages)]
+        results: list[tuple[bytes, int] | str] = []
+        for html, start, end in zip(htmls, starts, ends, strict=True):
+            part = document.copy(document.pages[start:end])
+            part.metadata.title = html_title(html)
+            try:
+                results.append((write_pdf(part), end - start))
+            except RenderError as exc:
+                results.append(exc.format_message())
+        return results
+
+    def _layout(self, html: str, base_dir: Path, roots: list[Path]) -> Any:
         weasyprint = weasyprint_module()
         from weasyprint.urls import FatalURLFetchingError
 
         fetcher = jailed_fetcher_class()([*roots, FONT_DIR])
         try:
-            with _weasyprint_warnings() as warnings:
-                document = weasyprint.HTML(
-                    string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher
-                ).render(stylesheets=[self.fonts_css], font_config=self.font_config)
-                pdf = document.write_pdf()
+            return weasyprint.HTML(
+                string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher
+            ).render(stylesheets=[self.fonts_css], font_config=self.font_config)
         except FatalURLFetchingError as exc:
             raise RenderError(str(exc)) from None
-        if boxes := missing_glyphs(warnings):
-            raise RenderError(f"characters the bundled fonts cannot draw (they would print as empty boxes): {', '.join(boxes)}")
-        return pdf, len(document.pages)
+
+
+def write_pdf(document: Any) -> bytes:
+    """Write a laid-out document; glyphs the fonts lack (drawn as boxes) fail it."""
+    with _weasyprint_warnings() as warnings:
+        pdf = document.write_pdf()
+    if boxes := missing_glyphs(warnings):
+        raise RenderError(f"characters the bundled fonts cannot draw (they would print as empty boxes): {', '.join(boxes)}")
+    return pdf
+
+
+BODY = re.compile(r"(<body[^>]*>)(.*)</body>", re.S)
+TITLE = re.compile(r"<title>(.*?)</title>", re.S)
+DOC_MARK = "data-letters-doc"
+
+
+def html_title(html: str) -> str:
+    from html import unescape
+
+    match = TITLE.search(html)
+    return unescape(match.group(1)).strip() if match else ""
+
+
+def combine(htmls: list[str]) -> str:
+    """One HTML document from many of the same template: the first head, every body in turn."""
+    first = BODY.search(htmls[0])
+    parts = [htmls[0][: first.start()], first.group(1)]
+    for i, html in enumerate(htmls):
+        body = BODY.search(html).group(2)
+        parts.append(f'<section {DOC_MARK}="{i}" style="break-before: page">{body}</section>')
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+def document_starts(document: Any, count: int) -> list[int]:
+    """The page on which each combined document starts, read from the laid-out boxes."""
+    starts: dict[int, int] = {}
+    for number, page in enumerate(document.pages):
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            if element is not None and element.get(DOC_MARK) is not None:
+                starts.setdefault(int(element.get(DOC_MARK)), number)
+    if sorted(starts) != list(range(count)):
+        raise RenderError(f"could not find where each of {count} documents starts in a chunk")
+    return [starts[i] for i in range(count)]
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -180,3 +245,23 @@ def write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def render_chunk(htmls: list[str], base_dir: Path, roots: list[Path]) -> list[tuple[bytes, int] | str]:
+    """Render a chunk in this process; a failing chunk is retried one document at a time.
+
+    Returns, per document, (pdf, pages) or the reason it failed, so one broken
+    document never costs the others. This is what pool workers run.
+    """
+    renderer = Renderer.shared()
+    try:
+        return renderer.render_many(htmls, base_dir, roots)
+    except RenderError:
+        pass  # e.g. a resource outside the jail: find which document it was
+    results: list[tuple[bytes, int] | str] = []
+    for html in htmls:
+        try:
+            results.append(renderer.render(html, base_dir, roots))
+        except RenderError as exc:
+            results.append(exc.format_message())
+    return results
