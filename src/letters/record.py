@@ -43,7 +43,7 @@ def write_manifest(out_dir: Path, campaign: str, entries: list[Entry], skipped: 
     document: dict[str, Any] = {
         "campaign": campaign,
         "documents": [asdict(e) for e in sorted(entries, key=lambda e: e.path)],
-        "skipped": skipped,
+        "skipped": sorted(skipped, key=lambda s: (s["prisoner"], s["product"])),
     }
     path = out_dir / MANIFEST
     write_atomic(path, (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
@@ -72,5 +72,5 @@ def merge_outputs(out_dir: Path, shard_dirs: list[Path]) -> int:
             entries[entry.id] = entry
         for skip in manifest["skipped"]:
             skipped[(skip["prisoner"], skip["product"])] = skip
-    write_manifest(out_dir, campaign, list(entries.values()), [skipped[k] for k in sorted(skipped)])
+    write_manifest(out_dir, campaign, list(entries.values()), list(skipped.values()))
     return len(entries)
