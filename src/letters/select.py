@@ -25,7 +25,9 @@ def mail_refusal(prisoner: Prisoner, data: CampaignData) -> str | None:
     if prisoner.correspondence == "incommunicado":
         return "held incommunicado"
     if prisoner.facility is None:
-        note = f" ({prisoner.facility_note})" if prisoner.facility_note else ""
+        note = prisoner.facility_note
+        note = note.get("en", "") if isinstance(note, dict) else note
+        note = f" ({note})" if note else ""
         return f"facility not known{note}"
     facility = data.facilities[prisoner.facility]
     if facility.address is None:
