@@ -59,8 +59,8 @@ from letters.render import font_face_css, combine
 from letters.select import plan
 data = load_campaign(Path({str(campaign)!r}))
 jobs, _ = plan(data)
-env = compose.make_environment(data.root)
-htmls = [compose.render_html(j, data, env) for j in jobs]
+composer = compose.Composer(data)
+htmls = [composer.html(j) for j in jobs]
 css = font_face_css()
 t = time.perf_counter()
 for h in htmls:

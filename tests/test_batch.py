@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -25,8 +26,8 @@ from .conftest import CAMPAIGNS, pdf_text
 def test_a_chunk_splits_into_documents_identical_to_single_renders():
     data = load_campaign(CAMPAIGNS / "minimal")
     jobs = [j for j in plan(data)[0] if j.product.name == "appeal" and j.lang == "en"]
-    env = compose.make_environment(data.root)
-    htmls = [compose.render_html(j, data, env) for j in jobs]
+    composer = compose.Composer(data)
+    htmls = [composer.html(j) for j in jobs]
     roots = [data.root, *compose.template_dirs(data.root)]
     renderer = Renderer.shared()
     chunk = renderer.render_many(htmls, data.root, roots)
@@ -35,18 +36,10 @@ def test_a_chunk_splits_into_documents_identical_to_single_renders():
         single, single_pages = renderer.render(html, data.root, roots)
         assert pdf == single and pages == single_pages == 1
         name = data.prisoners[job.prisoner_id].names.latin
-        text = PdfReader(__import__("io").BytesIO(pdf)).pages[0].extract_text()
+        text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
         assert f"{name.first} {name.last}" in text
         others = [data.prisoners[j.prisoner_id].names.latin.last for j in jobs if j is not job]
         assert not any(o in text for o in others)
-
-
-def _minimal_copy(campaign):
-    return campaign("minimal")
-
-
-def rendered_ids(result):
-    return result.rendered, result.reused
 
 
 def test_incremental_rebuilds_render_only_what_changed(campaign, tmp_path):

@@ -18,8 +18,8 @@ from pathlib import Path
 from . import compose, record
 from .errors import LettersError, Problem, RenderError
 from .load import CampaignData, load_campaign
-from .render import write_atomic
-from .select import PRODUCTS, Job, Skip, plan
+from .render import FONT_DIR, Renderer, html_title, render_chunk, write_atomic
+from .select import Job, Skip, plan, product
 
 
 @dataclass(frozen=True)
@@ -55,16 +55,6 @@ def _check_pages(job: Job, pages: int) -> None:
             f"{job.doc_id} runs to {pages} pages; a {job.product.name} must fit on "
             f"{job.product.max_pages}: shorten the profile's role or the template"
         )
-
-
-def _render(job: Job, data: CampaignData, env: object) -> tuple[bytes, int, str]:
-    """Compose and render one job in memory: (pdf bytes, pages, title)."""
-    from .render import Renderer, html_title
-
-    html = compose.render_html(job, data, env)
-    pdf, pages = Renderer.shared().render(html, base_dir=Path(data.root), roots=_roots(data))
-    _check_pages(job, pages)
-    return pdf, pages, html_title(html) or job.doc_id
 
 
 def _entry(job: Job, path: str, pdf: bytes, pages: int, title: str, key: str = "") -> record.Entry:
@@ -122,7 +112,6 @@ def _static_key() -> str:
     from importlib.metadata import version
 
     from . import __version__
-    from .render import FONT_DIR
 
     digest = hashlib.sha256(f"{__version__} weasyprint {version('weasyprint')}".encode())
     for font in sorted(FONT_DIR.glob("*.ttf")):
@@ -167,7 +156,7 @@ def build_lock(out_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-Progress = Callable[[int, int, list[Failure]], None]  # (done, total, failures in this step)
+Progress = Callable[[int, int, list[Failure]], None]  # (documents finished in this step, total, their failures)
 
 
 def build_campaign(
@@ -197,12 +186,12 @@ def build_campaign(
     with build_lock(out_dir):
         existing = _previous_entries(out_dir)
         previous = {} if force else existing
-        env = compose.make_environment(data.root)
+        composer = compose.Composer(data)
         done: dict[str, record.Entry] = {}
         pending: list[Pending] = []
         for job in planned:
             try:
-                html = compose.render_html(job, data, env)
+                html = composer.html(job)
             except LettersError as exc:
                 result.failures.append(Failure(job.doc_id, job.relpath, exc.format_message()))
                 continue
@@ -219,12 +208,14 @@ def build_campaign(
 
         planned_ids = {j.doc_id for j in planned}
 
-        def save() -> None:
+        def entries() -> list[record.Entry]:
             # An old entry (and its file) stays until its replacement is written;
             # a sharded build leaves other shards' entries alone.
             kept = {**existing, **done}
-            entries = [e for doc_id, e in kept.items() if doc_id in planned_ids or shard]
-            record.write_manifest(out_dir, data.campaign.title, entries, _skipped(skips))
+            return [e for doc_id, e in kept.items() if doc_id in planned_ids or shard]
+
+        def save() -> None:
+            record.write_manifest(out_dir, data.campaign.title, entries(), _skipped(skips))
 
         for chunk, outcomes in _render_chunks(chunked(pending, chunk_size), data, jobs):
             failures = []
@@ -238,8 +229,6 @@ def build_campaign(
                     failures.append(Failure(item.job.doc_id, item.job.relpath, exc.format_message()))
                     continue
                 write_atomic(out_dir / item.job.relpath, pdf)
-                from .render import html_title
-
                 done[item.job.doc_id] = _entry(item.job, item.job.relpath, pdf, pages, html_title(item.html), item.key)
                 result.rendered += 1
             result.failures.extend(failures)
@@ -248,8 +237,7 @@ def build_campaign(
                 progress(len(chunk), total, failures)
         result.removed = _remove_stale(out_dir, existing, planned_ids, keep_others=bool(shard))
         save()
-        kept = {**existing, **done}
-        result.entries = [kept[j.doc_id] for j in planned if j.doc_id in kept]
+        result.entries = [e for e in entries() if e.id in planned_ids]
     return result
 
 
@@ -259,8 +247,6 @@ def _skipped(skips: list[Skip]) -> list[dict[str, str]]:
 
 def _render_chunks(chunks: list[list[Pending]], data: CampaignData, jobs: int | None) -> Iterator[tuple[list[Pending], list]]:
     """Yield (chunk, outcomes) as chunks finish: in this process, or on a spawn pool."""
-    from .render import render_chunk
-
     workers = min(jobs or os.cpu_count() or 1, len(chunks))
     base, roots = Path(data.root), _roots(data)
     if workers <= 1:
@@ -299,22 +285,22 @@ def _previous_entries(out_dir: Path) -> dict[str, record.Entry]:
         return {}
 
 
-def render_document(root: Path, product: str, prisoner_id: str, out_file: Path, lang: str | None = None, paper: str | None = None) -> record.Entry:
+def render_document(root: Path, product_name: str, prisoner_id: str, out_file: Path, lang: str | None = None, paper: str | None = None) -> record.Entry:
     """Render one document to out_file; refuse one the person must not receive."""
     data = load_campaign(root)
-    if product not in PRODUCTS:
-        raise LettersError(f"unknown template {product!r}; expected one of {', '.join(sorted(PRODUCTS))}")
+    spec = product(product_name, called="template")
     if prisoner_id not in data.prisoners:
         raise LettersError(f"no prisoner {prisoner_id!r} in {data.root / 'prisoners'}")
-    spec = PRODUCTS[product]
     reason = spec.refusal(data.prisoners[prisoner_id], data)
     if reason:
-        raise LettersError(f"{prisoner_id} gets no {product}: {reason}")
+        raise LettersError(f"{prisoner_id} gets no {spec.name}: {reason}")
     languages = spec.languages(data)
     lang = lang or languages[0]
     if lang not in languages:
-        raise LettersError(f"a {product} is made in {', '.join(languages)}, not {lang!r}")
+        raise LettersError(f"a {spec.name} is made in {', '.join(languages)}, not {lang!r}")
     job = Job(spec, prisoner_id, lang, paper or data.campaign.paper)
-    pdf, pages, title = _render(job, data, compose.make_environment(data.root))
+    html = compose.Composer(data).html(job)
+    pdf, pages = Renderer.shared().render(html, base_dir=Path(data.root), roots=_roots(data))
+    _check_pages(job, pages)
     write_atomic(Path(out_file), pdf)
-    return _entry(job, str(out_file), pdf, pages, title)
+    return _entry(job, str(out_file), pdf, pages, html_title(html) or job.doc_id)

@@ -106,11 +106,7 @@ def build(campaign: Path, out_dir: Path, products: tuple[str, ...], paper: str |
     import time
 
     from .build import build_campaign, skip_summary
-    from .select import PRODUCTS
 
-    for name in products:
-        if name not in PRODUCTS:
-            raise click.BadParameter(f"{name!r}; expected one of {', '.join(sorted(PRODUCTS))}", param_hint="--product")
     started = time.monotonic()
     reporter = _Progress(quiet)
     try:
@@ -141,18 +137,17 @@ class _Progress:
         self.tty = sys.stdout.isatty()
 
     def __call__(self, step: int, total: int, failures: list) -> None:
+        """`step` documents finished (the first call: those reused or failed before rendering)."""
         if self.quiet:
             return
+        self.done += step
         if self.tty:
             if self.bar is None:
                 self.bar = click.progressbar(length=total, label="rendering", show_pos=True, show_eta=True)
                 self.bar.__enter__()
             self.bar.update(step)
-        elif self.done or step:
-            self.done += step
+        elif step:
             click.echo(f"{self.done}/{total} documents done")
-        else:
-            self.done = 0
 
     def close(self) -> None:
         if self.bar is not None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from babel.dates import format_date
 from babel.units import format_unit
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
+from . import __version__
 from .errors import TemplateError
 from .load import CampaignData
 from .models import Facility, Prisoner, Sentence
@@ -127,64 +129,72 @@ def load_text(env: jinja2.Environment, name: str) -> dict[str, Any]:
     try:
         source, filename, _ = env.loader.get_source(env, name)
     except jinja2.TemplateNotFound:
-        raise TemplateError(f"text file {name!r} not found in {template_dirs(None)}") from None
+        raise TemplateError(f"text file {name!r} not found in the campaign's or the built-in templates/") from None
     try:
         return yaml.safe_load(source)
     except yaml.YAMLError as exc:
         raise TemplateError(f"{filename}: invalid YAML: {exc}") from None
 
 
-@lru_cache(maxsize=1)
-def _package_version() -> str:
-    from . import __version__
-
-    return __version__
+TEXTS = {"text": "texts/solidarity.yaml", "guidance": "texts/guidance.yaml"}
 
 
-def build_context(job: Job, data: CampaignData, env: jinja2.Environment) -> dict[str, Any]:
-    """Everything a template receives, as plain data (dicts and strings)."""
-    prisoner = data.prisoners[job.prisoner_id]
-    facility = data.facilities.get(prisoner.facility) if prisoner.facility else None
-    campaign = data.campaign
-    sender = campaign.sender.model_dump()
-    if job.product.audience == "prisoner" and not campaign.sender.on_prisoner_mail:
-        sender = {"name": None, "address": [], "on_prisoner_mail": False, "in_pdf_metadata": False}
-    addressee = data.addressees.get(campaign.appeal_to)
-    return {
-        "lang": job.lang,
-        "audience": job.product.audience,
-        "product": job.product.name,
-        "doc_id": job.doc_id,
-        "paper": {"name": job.paper, **PAPER[job.paper]},
-        "date": data.date,
-        "campaign": {"title": campaign.title},
-        "sender": sender,
-        "prisoner": prisoner.model_dump(mode="python"),
-        "name": prisoner.names.model_dump()[job.lang if job.lang in ("be", "ru") else "latin"],
-        "facility": facility.model_dump() if facility else None,
-        "held_at": held_at(prisoner, facility, job.lang if job.lang in ("en", "ru", "be") else "en"),
-        "addressee": addressee.model_dump() if addressee else None,
-        "text": load_text(env, "texts/solidarity.yaml"),
-        "guidance": load_text(env, "texts/guidance.yaml"),
-        "version": _package_version(),
-    }
+@dataclass
+class Composer:
+    """Turns jobs of one campaign into HTML: one environment, text files read once."""
 
+    data: CampaignData
+    env: ImmutableSandboxedEnvironment = field(init=False)
 
-def render_html(job: Job, data: CampaignData, env: jinja2.Environment | None = None) -> str:
-    """Render one job's template to HTML; template problems become TemplateError."""
-    env = env or make_environment(data.root)
-    name = job.product.template_for(job.lang)
-    try:
-        template = env.get_template(name)
-        context = build_context(job, data, env)
-        return template.render(context)
-    except SecurityError as exc:
-        raise TemplateError(f"template {name}: refused by the sandbox: {exc}") from None
-    except jinja2.UndefinedError as exc:
-        raise TemplateError(f"template {name}: {exc} (for {job.doc_id}; the template receives: {', '.join(sorted(context))})") from None
-    except jinja2.TemplateSyntaxError as exc:
-        raise TemplateError(f"{exc.filename or name}:{exc.lineno}: template syntax error: {exc.message}") from None
-    except jinja2.TemplateNotFound as exc:
-        raise TemplateError(f"template {exc.name!r} not found in {[str(d) for d in template_dirs(data.root)]}") from None
-    except jinja2.TemplateError as exc:
-        raise TemplateError(f"template {name}: {exc}") from None
+    def __post_init__(self) -> None:
+        self.env = make_environment(self.data.root)
+
+    @cached_property
+    def texts(self) -> dict[str, Any]:
+        return {key: load_text(self.env, name) for key, name in TEXTS.items()}
+
+    def context(self, job: Job) -> dict[str, Any]:
+        """Everything a template receives, as plain data (dicts and strings)."""
+        data = self.data
+        prisoner = data.prisoners[job.prisoner_id]
+        facility = data.facilities.get(prisoner.facility) if prisoner.facility else None
+        campaign = data.campaign
+        sender = campaign.sender.model_dump()
+        if job.product.audience == "prisoner" and not campaign.sender.on_prisoner_mail:
+            sender = {"name": None, "address": [], "on_prisoner_mail": False, "in_pdf_metadata": False}
+        addressee = data.addressees.get(campaign.appeal_to)
+        return {
+            "lang": job.lang,
+            "audience": job.product.audience,
+            "product": job.product.name,
+            "doc_id": job.doc_id,
+            "paper": {"name": job.paper, **PAPER[job.paper]},
+            "date": data.date,
+            "campaign": {"title": campaign.title},
+            "sender": sender,
+            "prisoner": prisoner.model_dump(mode="python"),
+            "name": prisoner.names.model_dump()[job.lang if job.lang in ("be", "ru") else "latin"],
+            "facility": facility.model_dump() if facility else None,
+            "held_at": held_at(prisoner, facility, job.lang),
+            "addressee": addressee.model_dump() if addressee else None,
+            **self.texts,
+            "version": __version__,
+        }
+
+    def html(self, job: Job) -> str:
+        """Render one job's template to HTML; template problems become TemplateError."""
+        name = job.product.template_for(job.lang)
+        try:
+            template = self.env.get_template(name)
+            context = self.context(job)
+            return template.render(context)
+        except SecurityError as exc:
+            raise TemplateError(f"template {name}: refused by the sandbox: {exc}") from None
+        except jinja2.UndefinedError as exc:
+            raise TemplateError(f"template {name}: {exc} (for {job.doc_id}; the template receives: {', '.join(sorted(context))})") from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(f"{exc.filename or name}:{exc.lineno}: template syntax error: {exc.message}") from None
+        except jinja2.TemplateNotFound as exc:
+            raise TemplateError(f"template {exc.name!r} not found in {[str(d) for d in template_dirs(self.data.root)]}") from None
+        except jinja2.TemplateError as exc:
+            raise TemplateError(f"template {name}: {exc}") from None

@@ -147,81 +147,93 @@ def _unique(problems: list[Problem]) -> list[Problem]:
     return list(merged.values())
 
 
-def _load_keyed(model: type[M], path: Path, problems: list[Problem]) -> tuple[dict[str, M], dict[Loc, int]]:
-    """Load a file that maps ids to records (facilities.yaml, addressees.yaml)."""
+Lines = dict[Path, dict[Loc, int]]  # every file read -> its key paths and line numbers
+
+
+def _at(lines: Lines, path: Path, loc: Loc, message: str, severity: str = "error") -> Problem:
+    """A problem at a field of a file, with the field's line where YAML gave one."""
+    return Problem(path, message, field=".".join(map(str, loc)), line=_nearest_line(lines.get(path, {}), loc), severity=severity)
+
+
+def _read(path: Path, lines: Lines, problems: list[Problem]) -> Any:
+    """Parse a file and remember its lines; None (and a problem) when it cannot be read."""
     if not path.exists():
         problems.append(Problem(path, "file is missing"))
-        return {}, {}
+        return None
     try:
-        data, lines = read_yaml(path)
+        data, lines[path] = read_yaml(path)
     except CampaignError as exc:
         problems.extend(exc.problems)
-        return {}, {}
+        return None
+    return data
+
+
+def _load_keyed(model: type[M], path: Path, lines: Lines, problems: list[Problem]) -> dict[str, M]:
+    """Load a file that maps ids to records (facilities.yaml, addressees.yaml)."""
+    data = _read(path, lines, problems)
+    if data is None:
+        return {}
     if not isinstance(data, dict):
         problems.append(Problem(path, "expected a mapping from id to record", line=1))
-        return {}, lines
+        return {}
     records: dict[str, M] = {}
     for key, value in data.items():
         if isinstance(value, dict) and "id" not in value:
             value = {"id": key, **value}
-        record, found = validate(model, value, path, lines, prefix=(key,))
+        record, found = validate(model, value, path, lines[path], prefix=(key,))
         problems.extend(found)
-        if record is not None:
-            if record.id != key:
-                problems.append(
-                    Problem(path, f"id {record.id!r} differs from its key {key!r}", field=f"{key}.id", line=_nearest_line(lines, (key, "id")))
-                )
+        if record is not None and record.id != key:
+            problems.append(_at(lines, path, (key, "id"), f"id {record.id!r} differs from its key {key!r}"))
+        elif record is not None:
             records[key] = record
-    return records, lines
+    return records
 
 
-def _load_prisoners(folder: Path, problems: list[Problem]) -> tuple[dict[str, Prisoner], dict[str, Path], dict[str, dict[Loc, int]]]:
+def _load_prisoners(folder: Path, lines: Lines, problems: list[Problem]) -> tuple[dict[str, Prisoner], dict[str, Path]]:
     prisoners: dict[str, Prisoner] = {}
     files: dict[str, Path] = {}
-    all_lines: dict[str, dict[Loc, int]] = {}
     if not folder.is_dir():
         problems.append(Problem(folder, "folder is missing: one YAML file per person is expected"))
-        return prisoners, files, all_lines
+        return prisoners, files
     for path in sorted(folder.glob("*.y*ml")):
-        try:
-            data, lines = read_yaml(path)
-        except CampaignError as exc:
-            problems.extend(exc.problems)
+        data = _read(path, lines, problems)
+        if path not in lines:
             continue
-        prisoner, found = validate(Prisoner, data, path, lines)
+        prisoner, found = validate(Prisoner, data, path, lines[path])
         problems.extend(found)
         if prisoner is None:
             continue
         if prisoner.id != path.stem:
-            problems.append(Problem(path, f"id {prisoner.id!r} must equal the file name {path.stem!r}", field="id", line=_nearest_line(lines, ("id",))))
+            problems.append(_at(lines, path, ("id",), f"id {prisoner.id!r} must equal the file name {path.stem!r}"))
             continue
         prisoners[prisoner.id] = prisoner
         files[prisoner.id] = path
-        all_lines[prisoner.id] = lines
-    return prisoners, files, all_lines
+    return prisoners, files
 
 
-def _cross_check(data: CampaignData, all_lines: dict[str, Any], campaign_lines: dict[Loc, int], problems: list[Problem]) -> None:
-    """References between files: facilities, addressee, photos; plus freshness warnings."""
+def _cross_check(data: CampaignData, lines: Lines, problems: list[Problem]) -> None:
+    """References between files (addressee, facilities, photos), and warnings on freshness."""
     campaign_file = data.root / "campaign.yaml"
     if data.campaign.appeal_to not in data.addressees and "appeal" in data.campaign.products:
-        problems.append(Problem(campaign_file, f"unknown addressee {data.campaign.appeal_to!r}; expected one of {sorted(data.addressees)} from addressees.yaml", field="appeal_to", line=_nearest_line(campaign_lines, ("appeal_to",))))
-    lines, facility_lines = all_lines["prisoners"], all_lines["facilities"]
-    limit = dt.timedelta(days=data.campaign.stale_after_days)
+        problems.append(_at(lines, campaign_file, ("appeal_to",), f"unknown addressee {data.campaign.appeal_to!r}; expected one of {sorted(data.addressees)} from addressees.yaml"))
+    days = data.campaign.stale_after_days
+
+    def stale(path: Path, loc: Loc, verified: dt.date, advice: str) -> None:
+        if (data.date - verified).days > days:
+            data.warnings.append(_at(lines, path, loc, f"last verified {verified}, more than {days} days before {data.date}{advice}", "warning"))
+
     for pid, prisoner in data.prisoners.items():
         path = data.files[pid]
         if prisoner.facility and prisoner.facility not in data.facilities:
-            problems.append(Problem(path, f"unknown facility {prisoner.facility!r}; add it to facilities.yaml", field="facility", line=_nearest_line(lines[pid], ("facility",))))
+            problems.append(_at(lines, path, ("facility",), f"unknown facility {prisoner.facility!r}; add it to facilities.yaml"))
         if prisoner.photo and not (data.root / prisoner.photo).is_file():
-            problems.append(Problem(path, f"photo file {prisoner.photo!r} does not exist", field="photo", line=_nearest_line(lines[pid], ("photo",))))
-        if data.date - prisoner.last_verified > limit:
-            data.warnings.append(Problem(path, f"last verified {prisoner.last_verified}, more than {data.campaign.stale_after_days} days before {data.date}; check the profile against the live list", field="last_verified", line=_nearest_line(lines[pid], ("last_verified",)), severity="warning"))
+            problems.append(_at(lines, path, ("photo",), f"photo file {prisoner.photo!r} does not exist"))
+        stale(path, ("last_verified",), prisoner.last_verified, "; check the profile against the live list")
     facilities_file = data.root / "facilities.yaml"
     for fid, facility in data.facilities.items():
         if facility.address is None:
-            data.warnings.append(Problem(facilities_file, "no published address; no letter or envelope is made for people held there", field=f"{fid}.address", line=_nearest_line(facility_lines, (fid, "address")), severity="warning"))
-        if data.date - facility.last_verified > limit:
-            data.warnings.append(Problem(facilities_file, f"last verified {facility.last_verified}, more than {data.campaign.stale_after_days} days before {data.date}", field=f"{fid}.last_verified", line=_nearest_line(facility_lines, (fid, "last_verified")), severity="warning"))
+            data.warnings.append(_at(lines, facilities_file, (fid, "address"), "no published address; no letter or envelope is made for people held there", "warning"))
+        stale(facilities_file, (fid, "last_verified"), facility.last_verified, "")
 
 
 def load_campaign(root: Path) -> CampaignData:
@@ -230,24 +242,19 @@ def load_campaign(root: Path) -> CampaignData:
     if not root.is_dir():
         raise CampaignError([Problem(root, "campaign folder does not exist")])
     problems: list[Problem] = []
-    lines: dict[str, Any] = {}
+    lines: Lines = {}
     campaign_file = root / "campaign.yaml"
-    campaign, campaign_lines = None, {}
-    if not campaign_file.exists():
-        problems.append(Problem(campaign_file, "file is missing"))
-    else:
-        try:
-            raw, campaign_lines = read_yaml(campaign_file)
-            campaign, found = validate(Campaign, raw if raw is not None else {}, campaign_file, campaign_lines)
-            problems.extend(found)
-        except CampaignError as exc:
-            problems.extend(exc.problems)
-    facilities, lines["facilities"] = _load_keyed(Facility, root / "facilities.yaml", problems)
-    addressees, _ = _load_keyed(Addressee, root / "addressees.yaml", problems)
-    prisoners, files, lines["prisoners"] = _load_prisoners(root / "prisoners", problems)
+    campaign = None
+    raw = _read(campaign_file, lines, problems)
+    if campaign_file in lines:
+        campaign, found = validate(Campaign, raw if raw is not None else {}, campaign_file, lines[campaign_file])
+        problems.extend(found)
+    facilities = _load_keyed(Facility, root / "facilities.yaml", lines, problems)
+    addressees = _load_keyed(Addressee, root / "addressees.yaml", lines, problems)
+    prisoners, files = _load_prisoners(root / "prisoners", lines, problems)
     if campaign is not None:
         data = CampaignData(root, campaign, prisoners, facilities, addressees, files=files)
-        _cross_check(data, lines, campaign_lines, problems)
+        _cross_check(data, lines, problems)
     if problems:
         raise CampaignError(problems)
     return data

@@ -89,6 +89,18 @@ PRODUCTS: dict[str, Product] = {
 }
 
 
+def product(name: str, called: str = "product") -> Product:
+    """The product called `name`, or a clear error listing the known ones.
+
+    `called` is the word the user typed it as (`letters render` says TEMPLATE).
+    """
+    from .errors import LettersError
+
+    if name not in PRODUCTS:
+        raise LettersError(f"unknown {called} {name!r}; expected one of {', '.join(sorted(PRODUCTS))}")
+    return PRODUCTS[name]
+
+
 @dataclass(frozen=True)
 class Job:
     """One document to make: a product, for one person, in one language, on one paper."""
@@ -119,12 +131,12 @@ def plan(data: CampaignData, products: list[str] | None = None, paper: str | Non
     jobs: list[Job] = []
     skips: list[Skip] = []
     for name in products or data.campaign.products:
-        product = PRODUCTS[name]
+        spec = product(name)
         for pid in sorted(data.prisoners):
-            reason = product.refusal(data.prisoners[pid], data)
+            reason = spec.refusal(data.prisoners[pid], data)
             if reason:
                 skips.append(Skip(pid, name, reason))
                 continue
-            for lang in product.languages(data):
-                jobs.append(Job(product, pid, lang, paper or data.campaign.paper))
+            for lang in spec.languages(data):
+                jobs.append(Job(spec, pid, lang, paper or data.campaign.paper))
     return jobs, skips
