@@ -114,3 +114,23 @@ def test_a_killed_build_leaves_no_partial_pdf_and_the_next_one_finishes(campaign
     assert after.ok and after.rendered + after.reused == 10
     assert not [p for p in out.rglob("*") if p.name.endswith(".part")]
     assert len(read_manifest(out)["documents"]) == 10
+
+
+def test_a_build_started_while_another_runs_is_refused(tmp_path):
+    from click.testing import CliRunner
+
+    from letters.cli import main
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; from letters.build import build_lock\n"
+         f"with build_lock(Path({str(tmp_path)!r})):\n    print('locked', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        result = CliRunner().invoke(main, ["build", str(CAMPAIGNS / "minimal"), "-o", str(tmp_path)])
+        assert result.exit_code == 1
+        assert f"another build is writing to {tmp_path} (pid {holder.pid})" in result.output
+        assert not list(tmp_path.rglob("*.pdf"))
+    finally:
+        holder.kill()
+        holder.wait()

@@ -7,6 +7,7 @@ Heavy modules (WeasyPrint, the build) are imported inside the commands, so
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -103,8 +104,6 @@ def build(campaign: Path, out_dir: Path, products: tuple[str, ...], paper: str |
     template are laid out in chunks on all CPUs. Outputs of people who left
     the campaign are removed.
     """
-    import time
-
     from .build import build_campaign, skip_summary
 
     started = time.monotonic()
@@ -135,19 +134,21 @@ class _Progress:
     def __init__(self, quiet: bool):
         self.quiet, self.bar, self.done = quiet, None, 0
         self.tty = sys.stdout.isatty()
+        self.started = time.monotonic()
 
     def __call__(self, step: int, total: int, failures: list) -> None:
         """`step` documents finished (the first call: those reused or failed before rendering)."""
         if self.quiet:
             return
         self.done += step
+        rate = f"{self.done / max(time.monotonic() - self.started, 1e-6):.1f} documents/s"
         if self.tty:
             if self.bar is None:
-                self.bar = click.progressbar(length=total, label="rendering", show_pos=True, show_eta=True)
+                self.bar = click.progressbar(length=total, label="rendering", show_pos=True, show_eta=True, item_show_func=lambda item: item)
                 self.bar.__enter__()
-            self.bar.update(step)
+            self.bar.update(step, rate)
         elif step:
-            click.echo(f"{self.done}/{total} documents done")
+            click.echo(f"{self.done}/{total} documents done, {rate}")
 
     def close(self) -> None:
         if self.bar is not None:
