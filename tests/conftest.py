@@ -56,8 +56,12 @@ def pdf_text(path: Path) -> str:
 
 
 def documents(result, **match) -> list[dict]:
-    """Manifest entries of a build that match all given fields (product=..., lang=...)."""
+    """Manifest entries of a build that match all given fields (product=..., lang=...).
+
+    Documents only, unless kind="bundle" is asked for.
+    """
     import json
 
+    match.setdefault("kind", "document")
     manifest = json.loads((result.out_dir / "manifest.json").read_text(encoding="utf-8"))
     return [d for d in manifest["documents"] if all(d[k] == v for k, v in match.items())]

@@ -71,8 +71,10 @@ def test_outputs_of_people_no_longer_in_the_campaign_are_removed(campaign, tmp_p
     profile = root / "prisoners" / "alena-testava.yaml"
     profile.write_text(profile.read_text(encoding="utf-8").replace("status: imprisoned", "status: released"), encoding="utf-8")
     result = build_campaign(root, out, jobs=1)
-    assert result.removed == 6
+    # her 6 documents, her bundle, and the letter and writer-sheet bundles (nobody else gets those)
+    assert result.removed == 9
     assert not list(out.rglob("alena-testava*"))
+    assert not (out / "bundles" / "letter.pdf").exists()
     assert not [d for d in read_manifest(out)["documents"] if d["prisoner"] == "alena-testava"]
 
 
@@ -89,13 +91,13 @@ def test_a_second_build_on_the_same_folder_is_refused(tmp_path):
 
 
 def test_shards_merge_to_the_same_set_as_an_unsharded_build(tmp_path):
-    from letters.record import merge_outputs
+    from letters.build import merge_builds
 
     whole = build_campaign(CAMPAIGNS / "minimal", tmp_path / "whole", jobs=1)
     shards = [build_campaign(CAMPAIGNS / "minimal", tmp_path / f"s{k}", jobs=1, shard=(k, 3)) for k in (1, 2, 3)]
-    assert sum(len(s.entries) for s in shards) == len(whole.entries)
+    assert sum(len(s.entries) for s in shards) == len([e for e in whole.entries if e.kind == "document"])
     assert all(shard_of(e.id, 3) == k for k, s in zip((1, 2, 3), shards, strict=True) for e in s.entries)
-    merge_outputs(tmp_path / "merged", [tmp_path / f"s{k}" for k in (1, 2, 3)])
+    merge_builds(tmp_path / "merged", [tmp_path / f"s{k}" for k in (1, 2, 3)])
     assert read_manifest(tmp_path / "merged") == read_manifest(tmp_path / "whole")
 
 
@@ -113,7 +115,7 @@ def test_a_killed_build_leaves_no_partial_pdf_and_the_next_one_finishes(campaign
     after = build_campaign(root, out, jobs=1)
     assert after.ok and after.rendered + after.reused == 10
     assert not [p for p in out.rglob("*") if p.name.endswith(".part")]
-    assert len(read_manifest(out)["documents"]) == 10
+    assert len([d for d in read_manifest(out)["documents"] if d["kind"] == "document"]) == 10
 
 
 def test_a_build_started_while_another_runs_is_refused(tmp_path):

@@ -55,7 +55,7 @@ def test_render_refuses_a_letter_to_a_released_person(tmp_path):
 
 
 def test_render_unknown_template_and_person(tmp_path):
-    assert "unknown template 'postcard'" in run("render", "postcard", "marfa-rabkova", "--campaign", EXAMPLE, "-o", tmp_path / "x.pdf").output
+    assert "unknown template 'poster'" in run("render", "poster", "marfa-rabkova", "--campaign", EXAMPLE, "-o", tmp_path / "x.pdf").output
     assert "no prisoner 'nobody'" in run("render", "letter", "nobody", "--campaign", EXAMPLE, "-o", tmp_path / "x.pdf").output
 
 

@@ -12,15 +12,18 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from . import compose, record
+from .assemble import merge_pdfs
 from .errors import LettersError, Problem, RenderError
 from .load import CampaignData, load_campaign
+from .models import PrintSettings
 from .render import FONT_DIR, Renderer, html_title, render_chunk, write_atomic
-from .select import Job, Skip, plan, product
+from .select import CAMPAIGN, PRODUCTS, Job, Skip, plan, product
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class BuildResult:
     rendered: int = 0
     reused: int = 0
     removed: int = 0
+    bundles: int = 0
 
     @property
     def ok(self) -> bool:
@@ -101,9 +105,10 @@ def document_key(html: str, data: CampaignData, job: Job) -> str:
     for part in (_static_key(), job.paper, html):
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")
-    photo = data.prisoners[job.prisoner_id].photo
-    if photo:
-        digest.update((Path(data.root) / photo).read_bytes())
+    for person in job.people:
+        photo = data.prisoners[person].photo
+        if photo:
+            digest.update((Path(data.root) / photo).read_bytes())
     return digest.hexdigest()
 
 
@@ -172,6 +177,7 @@ def build_campaign(
     shard: tuple[int, int] | None = None,
     chunk_size: int = 20,
     progress: Progress | None = None,
+    print_options: dict[str, Any] | None = None,
 ) -> BuildResult:
     """Render what changed since the last build into out_dir, in parallel chunks.
 
@@ -180,7 +186,7 @@ def build_campaign(
     at least once a second while chunks finish, so a killed build loses at most
     the last second's work and the next build renders only what is missing.
     """
-    data = load_campaign(root)
+    data = with_print_options(load_campaign(root), print_options)
     out_dir = Path(out_dir)
     planned, skips = plan(data, products, paper)
     if shard:
@@ -199,6 +205,10 @@ def build_campaign(
                 result.failures.append(Failure(job.doc_id, job.relpath, exc.format_message()))
                 continue
             key = document_key(html, data, job)
+            result.warnings.extend(
+                Problem(data.files.get(person, data.root), message, severity="warning") for person, message in composer.notes
+            )
+            composer.notes.clear()
             old = previous.get(job.doc_id)
             if old and old.key == key and old.path == job.relpath:
                 done[job.doc_id] = old
@@ -245,10 +255,107 @@ def build_campaign(
             save(now=False)
             if progress:
                 progress(len(chunk), total, failures)
+        if not shard:  # a shard holds part of each product; `letters merge` output is bundled by the next build
+            bundles = make_bundles(out_dir, plan_bundles(list(done.values())), existing, data.campaign.print.duplex != "off")
+            done.update((b.id, b) for b in bundles)
+            planned_ids.update(b.id for b in bundles)
+            result.bundles = len(bundles)
         result.removed = _remove_stale(out_dir, existing, planned_ids, keep_others=bool(shard))
         save()
         result.entries = [e for e in entries() if e.id in planned_ids]
     return result
+
+
+def with_print_options(data: CampaignData, options: dict[str, Any] | None) -> CampaignData:
+    """The campaign with its `print:` settings overridden from the command line."""
+    if not options:
+        return data
+    from pydantic import ValidationError
+
+    try:
+        settings = PrintSettings.model_validate({**data.campaign.print.model_dump(), **options})
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise LettersError(f"--{str(error['loc'][0]).replace('_', '-')}: {error['msg']}") from None
+    return replace(data, campaign=data.campaign.model_copy(update={"print": settings}))
+
+
+@dataclass(frozen=True)
+class BundlePlan:
+    id: str
+    path: str
+    product: str
+    prisoner: str | None
+    parts: list[record.Entry]
+    title: str
+
+
+def plan_bundles(documents: list[record.Entry]) -> list[BundlePlan]:
+    """Documents to print in one go: each product for the whole campaign, and everything for one person.
+
+    Products that already make one document for everyone (card sheets, labels) need no bundle.
+    Parts follow the order of `letters products`, then person, then language.
+    """
+    rank = {name: i for i, name in enumerate(PRODUCTS)}
+    docs = sorted(
+        (d for d in documents if d.kind == "document" and d.prisoner),
+        key=lambda d: (rank.get(d.product, len(rank)), d.prisoner, d.lang),
+    )
+    plans: list[BundlePlan] = []
+    for name in dict.fromkeys(d.product for d in docs):
+        if PRODUCTS[name].per_campaign:
+            continue
+        parts = [d for d in docs if d.product == name]
+        plans.append(BundlePlan(f"bundle-{name}", f"bundles/{name}.pdf", name, None, parts, f"{name}: everyone"))
+    for person in sorted({d.prisoner for d in docs}):
+        parts = [d for d in docs if d.prisoner == person]
+        plans.append(BundlePlan(f"bundle-{person}", f"bundles/people/{person}.pdf", "bundle", person, parts, f"Everything for {person}"))
+    return plans
+
+
+def make_bundles(out_dir: Path, plans: list[BundlePlan], previous: dict[str, record.Entry], pad: bool) -> list[record.Entry]:
+    """Merge each bundle's documents (reusing an unchanged bundle), padded for duplex when asked."""
+    made = []
+    for bundle in plans:
+        key = hashlib.sha256(f"{pad} {' '.join(p.sha256 for p in bundle.parts)}".encode()).hexdigest()
+        old = previous.get(bundle.id)
+        if old and old.key == key and old.path == bundle.path:
+            made.append(old)
+            continue
+        pdf, pages = merge_pdfs([(out_dir / p.path).read_bytes() for p in bundle.parts], bundle.title, pad)
+        write_atomic(out_dir / bundle.path, pdf)
+        audiences = {p.audience for p in bundle.parts}
+        langs = {p.lang for p in bundle.parts}
+        made.append(
+            record.Entry(
+                id=bundle.id,
+                product=bundle.product,
+                audience=audiences.pop() if len(audiences) == 1 else "volunteer",  # a person's pack goes to the volunteer
+                prisoner=bundle.prisoner,
+                lang=langs.pop() if len(langs) == 1 else "mul",
+                paper=bundle.parts[0].paper,
+                path=bundle.path,
+                pages=pages,
+                sha256=record.sha256(pdf),
+                title=bundle.title,
+                key=key,
+                kind="bundle",
+                parts=tuple(p.id for p in bundle.parts),
+            )
+        )
+    return made
+
+
+def merge_builds(out_dir: Path, shard_dirs: list[Path], pad: bool = True) -> int:
+    """Join sharded builds into out_dir (documents and manifest), then make the bundles."""
+    out_dir = Path(out_dir)
+    with build_lock(out_dir):
+        count = record.merge_outputs(out_dir, shard_dirs)
+        manifest = record.read_manifest(out_dir)
+        docs = [record.Entry(**d) for d in manifest["documents"] if d.get("kind", "document") == "document"]
+        bundles = make_bundles(out_dir, plan_bundles(docs), {}, pad)
+        record.write_manifest(out_dir, manifest["campaign"], docs + bundles, manifest["skipped"])
+    return count
 
 
 def _skipped(skips: list[Skip]) -> list[dict[str, str]]:
@@ -296,20 +403,39 @@ def _previous_entries(out_dir: Path) -> dict[str, record.Entry]:
         return {}
 
 
-def render_document(root: Path, product_name: str, prisoner_id: str, out_file: Path, lang: str | None = None, paper: str | None = None) -> record.Entry:
+def render_document(
+    root: Path,
+    product_name: str,
+    prisoner_id: str,
+    out_file: Path,
+    lang: str | None = None,
+    paper: str | None = None,
+    print_options: dict[str, Any] | None = None,
+) -> record.Entry:
     """Render one document to out_file; refuse one the person must not receive."""
-    data = load_campaign(root)
+    data = with_print_options(load_campaign(root), print_options)
     spec = product(product_name, called="template")
-    if prisoner_id not in data.prisoners:
-        raise LettersError(f"no prisoner {prisoner_id!r} in {data.root / 'prisoners'}")
-    reason = spec.refusal(data.prisoners[prisoner_id], data)
-    if reason:
-        raise LettersError(f"{prisoner_id} gets no {spec.name}: {reason}")
     languages = spec.languages(data)
     lang = lang or languages[0]
     if lang not in languages:
         raise LettersError(f"a {spec.name} is made in {', '.join(languages)}, not {lang!r}")
-    job = Job(spec, prisoner_id, lang, paper or data.campaign.paper)
+    paper = paper or data.campaign.paper
+    if paper not in spec.papers:
+        raise LettersError(f"a {spec.name} is made on {', '.join(spec.papers)} paper only, not {paper}")
+    if prisoner_id == CAMPAIGN and spec.per_campaign:
+        jobs = [j for j in plan(data, [spec.name], paper)[0] if j.prisoner_id is None and j.lang == lang]
+        if not jobs:
+            raise LettersError(f"nobody in the campaign can receive a {spec.name}")
+        job = jobs[0]
+    elif not spec.per_person:
+        raise LettersError(f"{spec.name} are made for the whole campaign: use {CAMPAIGN!r} as the PRISONER_ID")
+    else:
+        if prisoner_id not in data.prisoners:
+            raise LettersError(f"no prisoner {prisoner_id!r} in {data.root / 'prisoners'}")
+        reason = spec.refusal(data.prisoners[prisoner_id], data)
+        if reason:
+            raise LettersError(f"{prisoner_id} gets no {spec.name}: {reason}")
+        job = Job(spec, prisoner_id, lang, paper)
     html = compose.Composer(data).html(job)
     pdf, pages = Renderer.shared().render(html, base_dir=Path(data.root), roots=_roots(data))
     _check_pages(job, pages)

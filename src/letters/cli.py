@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -53,6 +54,33 @@ def check(campaign: Path) -> None:
     )
 
 
+def print_settings(command: Callable) -> Callable:
+    """Options that override the campaign's `print:` settings for one run."""
+    options = [
+        click.option("--duplex", type=click.Choice(["long", "short", "off"]), help="Postcard backs for long- or short-edge duplex, or single-sided (off); bundles padded to even pages unless off. Default: the campaign's (long)."),
+        click.option("--start", "label_start", type=click.IntRange(min=1), help="First free label on a partly used sheet (1 = top left)."),
+        click.option("--offset-x", "offset_x_mm", type=float, metavar="MM", help="Printer calibration: move labels and envelope text right by MM (negative: left)."),
+        click.option("--offset-y", "offset_y_mm", type=float, metavar="MM", help="Printer calibration: move labels and envelope text down by MM (negative: up)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _given(**options: object) -> dict[str, object]:
+    return {k: v for k, v in options.items() if v is not None}
+
+
+@main.command()
+def products() -> None:
+    """List the products a campaign can make (names for campaign.yaml and --product)."""
+    from .select import PRODUCTS
+
+    for spec in PRODUCTS.values():
+        papers = "" if len(spec.papers) > 1 else f" [{', '.join(spec.papers)} only]"
+        click.echo(f"{spec.name:<18} {spec.audience:<10} {spec.description}{papers}")
+
+
 @main.command()
 @click.argument("template")
 @click.argument("prisoner_id")
@@ -60,14 +88,18 @@ def check(campaign: Path) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The PDF to write.")
 @click.option("--lang", help="Language: be or ru for letters and sheets, en or ru for appeals.")
 @click.option("--paper", type=click.Choice(["a4", "letter"]), help="Paper size (default: the campaign's).")
-def render(template: str, prisoner_id: str, campaign: Path, output: Path, lang: str | None, paper: str | None) -> None:
-    """Render one document: TEMPLATE (letter, writer-sheet, appeal) for PRISONER_ID.
+@print_settings
+def render(template: str, prisoner_id: str, campaign: Path, output: Path, lang: str | None, paper: str | None, **print_options: object) -> None:
+    """Render one document: TEMPLATE (a product, see `letters products`) for PRISONER_ID.
+
+    PRISONER_ID `campaign` makes the document about everyone who can receive
+    mail, for products that have one (card sheets, labels).
 
     Example: letters render letter marfa-rabkova --campaign campaigns/belarus-2025 --lang be -o rabkova.pdf
     """
     from .build import render_document
 
-    entry = render_document(campaign, template, prisoner_id, output, lang=lang, paper=paper)
+    entry = render_document(campaign, template, prisoner_id, output, lang=lang, paper=paper, print_options=_given(**print_options))
     click.echo(f"wrote {output} ({entry.pages} page{'s' if entry.pages != 1 else ''}, {entry.audience} audience)")
 
 
@@ -92,7 +124,8 @@ def parse_shard(ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.option("--force", is_flag=True, help="Re-render every document, even unchanged ones.")
 @click.option("--shard", callback=parse_shard, metavar="K/N", help="Build only the K-th of N deterministic slices; merge with `letters merge`.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
-def build(campaign: Path, out_dir: Path, products: tuple[str, ...], paper: str | None, jobs: int | None, force: bool, shard: tuple[int, int] | None, quiet: bool) -> None:
+@print_settings
+def build(campaign: Path, out_dir: Path, products: tuple[str, ...], paper: str | None, jobs: int | None, force: bool, shard: tuple[int, int] | None, quiet: bool, **print_options: object) -> None:
     """Build every document of a campaign into OUTPUT, with OUTPUT/manifest.json.
 
     Letters and writer's sheets go to people who are imprisoned, whose
@@ -102,14 +135,18 @@ def build(campaign: Path, out_dir: Path, products: tuple[str, ...], paper: str |
 
     Only what changed since the last build is rendered: documents sharing a
     template are laid out in chunks on all CPUs. Outputs of people who left
-    the campaign are removed.
+    the campaign are removed. OUTPUT/bundles/ holds each product for everyone
+    in one PDF and everything for one person in one PDF, ready to print.
     """
     from .build import build_campaign, skip_summary
 
     started = time.monotonic()
     reporter = _Progress(quiet)
     try:
-        result = build_campaign(campaign, out_dir, list(products) or None, paper, jobs=jobs, force=force, shard=shard, progress=reporter)
+        result = build_campaign(
+            campaign, out_dir, list(products) or None, paper, jobs=jobs, force=force, shard=shard,
+            progress=reporter, print_options=_given(**print_options),
+        )
     finally:
         reporter.close()
     if not quiet:
@@ -119,7 +156,7 @@ def build(campaign: Path, out_dir: Path, products: tuple[str, ...], paper: str |
             click.echo(f"skipped {pid}: {reason}")
         click.echo(
             f"{result.rendered} rendered, {result.reused} reused from cache, {len(result.skipped)} not made (see 'skipped'), "
-            f"{len(result.failures)} failed, {result.removed} removed in {time.monotonic() - started:.1f} s; "
+            f"{len(result.failures)} failed, {result.removed} removed, {result.bundles} bundles in {time.monotonic() - started:.1f} s; "
             f"manifest: {out_dir / 'manifest.json'}"
         )
     for failure in result.failures:
@@ -158,11 +195,12 @@ class _Progress:
 @main.command()
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.argument("shards", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
-def merge(out_dir: Path, shards: tuple[Path, ...]) -> None:
-    """Merge the outputs of sharded builds (`build --shard K/N`) into OUT_DIR."""
-    from .record import merge_outputs
+@click.option("--duplex", type=click.Choice(["long", "short", "off"]), default="long", show_default=True, help="Pad bundled documents to even pages unless off.")
+def merge(out_dir: Path, shards: tuple[Path, ...], duplex: str) -> None:
+    """Merge the outputs of sharded builds (`build --shard K/N`) into OUT_DIR, and bundle them."""
+    from .build import merge_builds
 
-    count = merge_outputs(out_dir, list(shards))
+    count = merge_builds(out_dir, list(shards), pad=duplex != "off")
     click.echo(f"merged {count} document(s) from {len(shards)} shard(s) into {out_dir / 'manifest.json'}")
 
 

@@ -20,8 +20,9 @@ from babel.dates import format_date
 from babel.units import format_unit
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from . import __version__
-from .errors import TemplateError
+from . import __version__, assemble
+from .address import recipient_lines
+from .errors import LettersError, TemplateError
 from .load import CampaignData
 from .models import Facility, Prisoner, Sentence
 from .select import Job
@@ -136,7 +137,8 @@ def load_text(env: jinja2.Environment, name: str) -> dict[str, Any]:
         raise TemplateError(f"{filename}: invalid YAML: {exc}") from None
 
 
-TEXTS = {"text": "texts/solidarity.yaml", "guidance": "texts/guidance.yaml"}
+TEXTS = {"text": "texts/solidarity.yaml", "guidance": "texts/guidance.yaml", "cards": "texts/cards.yaml"}
+WINDOW_MARGIN = (20.0, 25.0)  # top and left page margin of a window letter, mm
 
 
 @dataclass
@@ -145,6 +147,7 @@ class Composer:
 
     data: CampaignData
     env: ImmutableSandboxedEnvironment = field(init=False)
+    notes: list[tuple[str, str]] = field(init=False, default_factory=list)  # (person, warning) from layouts
 
     def __post_init__(self) -> None:
         self.env = make_environment(self.data.root)
@@ -156,30 +159,79 @@ class Composer:
     def context(self, job: Job) -> dict[str, Any]:
         """Everything a template receives, as plain data (dicts and strings)."""
         data = self.data
-        prisoner = data.prisoners[job.prisoner_id]
-        facility = data.facilities.get(prisoner.facility) if prisoner.facility else None
         campaign = data.campaign
         sender = campaign.sender.model_dump()
         if job.product.audience == "prisoner" and not campaign.sender.on_prisoner_mail:
             sender = {"name": None, "address": [], "on_prisoner_mail": False, "in_pdf_metadata": False}
         addressee = data.addressees.get(campaign.appeal_to)
-        return {
+        context = {
             "lang": job.lang,
             "audience": job.product.audience,
             "product": job.product.name,
+            "variant": job.product.variant,
             "doc_id": job.doc_id,
             "paper": {"name": job.paper, **PAPER[job.paper]},
             "date": data.date,
             "campaign": {"title": campaign.title},
             "sender": sender,
-            "prisoner": prisoner.model_dump(mode="python"),
-            "name": prisoner.names.model_dump()[job.lang if job.lang in ("be", "ru") else "latin"],
-            "facility": facility.model_dump() if facility else None,
-            "held_at": held_at(prisoner, facility, job.lang),
             "addressee": addressee.model_dump() if addressee else None,
             **self.texts,
             "version": __version__,
         }
+        if job.prisoner_id:
+            context.update(self.person(job.prisoner_id, job.lang))
+        try:
+            context.update(self.layout(job, context))
+        except ValueError as exc:  # FitError, or a label --start beyond the sheet
+            raise LettersError(f"{job.doc_id}: {exc}") from None
+        return context
+
+    def person(self, pid: str, lang: str) -> dict[str, Any]:
+        """One person's part of the context: names in `lang`, where they are, their address lines."""
+        prisoner = self.data.prisoners[pid]
+        facility = self.data.facilities.get(prisoner.facility) if prisoner.facility else None
+        lines = recipient_lines(prisoner, facility, lang) if facility and facility.address else None
+        return {
+            "prisoner": prisoner.model_dump(mode="python"),
+            "name": prisoner.names.model_dump()[lang if lang in ("be", "ru") else "latin"],
+            "facility": facility.model_dump() if facility else None,
+            "held_at": held_at(prisoner, facility, lang),
+            "address": lines,
+        }
+
+    def layout(self, job: Job, context: dict[str, Any]) -> dict[str, Any]:
+        """Paper geometry from `assemble` for the products that need it."""
+        settings = self.data.campaign.print
+        dx, dy = settings.offset_x_mm, settings.offset_y_mm
+        kind = job.product.layout
+        if kind == "window":
+            if job.product.audience == "authority":
+                lines = [context["addressee"]["name"], context["addressee"]["title"][job.lang], *context["addressee"]["address"]]
+            else:
+                lines = context["address"]
+            sender = context["sender"]
+            back = ", ".join([sender["name"], *sender["address"]]) if sender["name"] and sender["address"] else None
+            return {"window": assemble.window_layout(lines, back, *WINDOW_MARGIN)}
+        if kind == "envelope":
+            sender = context["sender"]
+            back = [sender["name"], *sender["address"]] if sender["name"] and sender["address"] else []
+            return {"layout": assemble.envelope_layout(job.product.variant, context["address"], back, dx, dy)}
+        if kind == "postcard":
+            people = [job.prisoner_id] * 4 if job.prisoner_id else list(job.members)
+            cards = [self.card(pid, job.lang) for pid in people]
+            return {"layout": assemble.postcard_layout(cards, job.paper, settings.duplex)}
+        if kind == "labels":
+            people = [(pid, self.person(pid, job.lang)["address"]) for pid in job.members]
+            sheet = assemble.DEFAULT_LABEL_SHEET[job.paper]
+            layout, problems = assemble.labels_layout(people, sheet, settings.label_start, dx, dy)
+            self.notes.extend(problems)
+            return {"layout": layout}
+        return {}
+
+    def card(self, pid: str, lang: str) -> dict[str, Any]:
+        """One postcard's words: the greeting with the first name, and the back's address lines."""
+        person = self.person(pid, lang)
+        return {"person": pid, "first": person["name"]["first"], "lines": person["address"], "gender": person["prisoner"]["gender"]}
 
     def html(self, job: Job) -> str:
         """Render one job's template to HTML; template problems become TemplateError."""

@@ -83,6 +83,13 @@ class Prisoner(Strict):
     sources: list[Source] = Field(min_length=1)
     last_verified: dt.date
 
+    @field_validator("id")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value == "campaign":
+            raise ValueError("'campaign' is reserved for documents about the whole campaign")
+        return value
+
     @field_validator("birth_date")
     @classmethod
     def _plausible_year(cls, value: dt.date | int | None) -> dt.date | int | None:
@@ -162,6 +169,19 @@ class Sender(Strict):
     in_pdf_metadata: bool = False
 
 
+class PrintSettings(Strict):
+    """How the office printer is set up: duplex flipping and calibration offsets."""
+
+    duplex: Literal["long", "short", "off"] = Field(
+        default="long",
+        description="long-edge or short-edge duplex (postcard backs behind their fronts, "
+        "bundles padded to even pages), or off (single-sided)",
+    )
+    offset_x_mm: float = Field(default=0, ge=-20, le=20, description="moves labels and envelope text right")
+    offset_y_mm: float = Field(default=0, ge=-20, le=20, description="moves labels and envelope text down")
+    label_start: int = Field(default=1, ge=1, le=30, description="first free label on a partly used sheet")
+
+
 class Campaign(Strict):
     title: str = Field(min_length=1)
     date: dt.date | None = Field(
@@ -186,3 +206,4 @@ class Campaign(Strict):
         return names
     stale_after_days: int = Field(default=90, ge=1)
     sender: Sender = Field(default_factory=Sender)
+    print: PrintSettings = Field(default_factory=PrintSettings)

@@ -32,6 +32,8 @@ class Entry:
     sha256: str
     title: str
     key: str = ""  # hash of everything that determines the PDF; equal key, no re-render
+    kind: str = "document"  # or "bundle": documents merged for printing in one go
+    parts: tuple[str, ...] = ()  # a bundle's documents (ids), in order
 
 
 def sha256(data: bytes) -> str:

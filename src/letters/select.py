@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from .address import russian_profile_refusal
 from .load import CampaignData
 from .models import Prisoner
 
@@ -32,6 +33,8 @@ def mail_refusal(prisoner: Prisoner, data: CampaignData) -> str | None:
     facility = data.facilities[prisoner.facility]
     if facility.address is None:
         return f"no published address for {facility.name.en}"
+    if facility.country == "RU":
+        return russian_profile_refusal(prisoner)
     return None
 
 
@@ -51,9 +54,39 @@ class Product:
     languages: Callable[[CampaignData], list[str]]
     max_pages: int | None = None
     description: str = ""
+    layout: str = ""  # geometry the template needs from `assemble`: postcard, envelope, window, labels
+    variant: str = ""  # what the shared template makes: a card design, an envelope size
+    per_person: bool = True  # one document per person and language
+    per_campaign: bool = False  # one document per language for everyone eligible (card sheets, labels)
+    papers: tuple[str, ...] = ("a4", "letter")
 
     def template_for(self, lang: str) -> str:
         return self.template.format(lang=lang)
+
+
+def _campaign_languages(data: CampaignData) -> list[str]:
+    return list(data.campaign.languages)
+
+
+def _first_language(data: CampaignData) -> list[str]:
+    """Envelopes and labels: one address per person is enough."""
+    return list(data.campaign.languages[:1])
+
+
+def _postcard(name: str, variant: str, what: str) -> Product:
+    return Product(
+        name, "postcard/sheet.html", "prisoner", mail_refusal, _campaign_languages, layout="postcard", variant=variant,
+        per_campaign=True,
+        description=f"{what} postcard, four to a sheet with crop marks, backs behind fronts in duplex "
+        "(per person: four copies; 'campaign': everyone's cards)",
+    )
+
+
+def _envelope(size: str, title: str) -> Product:
+    return Product(
+        f"envelope-{size}", "envelope/envelope.html", "prisoner", mail_refusal, _first_language,
+        layout="envelope", variant=size, description=f"envelope {title} addressed to the prisoner",
+    )
 
 
 PRODUCTS: dict[str, Product] = {
@@ -64,7 +97,7 @@ PRODUCTS: dict[str, Product] = {
             "letter/solidarity.html",
             "prisoner",
             mail_refusal,
-            lambda d: list(d.campaign.languages),
+            _campaign_languages,
             description="solidarity letter to the prisoner, with room for the writer's own lines",
         ),
         Product(
@@ -72,7 +105,7 @@ PRODUCTS: dict[str, Product] = {
             "sheet/writer.html",
             "volunteer",
             mail_refusal,
-            lambda d: list(d.campaign.languages),
+            _campaign_languages,
             description="for the volunteer: the letter glossed in English, who the person is, "
             "the address to copy, do and don't",
         ),
@@ -84,6 +117,45 @@ PRODUCTS: dict[str, Product] = {
             lambda d: list(d.campaign.appeal_languages),
             max_pages=1,
             description="appeal for release to the authorities (one page)",
+        ),
+        Product(
+            "letter-window",
+            "letter/solidarity.html",
+            "prisoner",
+            mail_refusal,
+            _campaign_languages,
+            layout="window",
+            papers=("a4",),
+            description="the solidarity letter with the address in a DL window (DIN 5008 B) and fold marks",
+        ),
+        Product(
+            "appeal-window",
+            "appeal/release.{lang}.html",
+            "authority",
+            appeal_refusal,
+            lambda d: list(d.campaign.appeal_languages),
+            max_pages=1,
+            layout="window",
+            papers=("a4",),
+            description="the appeal with the addressee in a DL window (DIN 5008 B) and fold marks",
+        ),
+        _postcard("postcard", "plain", "a plain"),
+        _postcard("postcard-birthday", "birthday", "a birthday"),
+        _postcard("postcard-new-year", "new-year", "a New Year"),
+        _envelope("dl", "DL (220 x 110 mm)"),
+        _envelope("c5", "C5 (229 x 162 mm)"),
+        _envelope("c6", "C6 (162 x 114 mm)"),
+        _envelope("us10", "US #10 (9.5 x 4.125 in)"),
+        Product(
+            "labels",
+            "labels/sheet.html",
+            "prisoner",
+            mail_refusal,
+            _first_language,
+            layout="labels",
+            per_person=False,
+            per_campaign=True,
+            description="address labels for everyone who can receive mail: Avery L7160 on A4, 5160 on Letter",
         ),
     ]
 }
@@ -101,22 +173,31 @@ def product(name: str, called: str = "product") -> Product:
     return PRODUCTS[name]
 
 
+CAMPAIGN = "campaign"  # stands for the person in documents about everyone (a reserved id)
+
+
 @dataclass(frozen=True)
 class Job:
-    """One document to make: a product, for one person, in one language, on one paper."""
+    """One document to make: a product, for one person (or everyone in `members`), in one language."""
 
     product: Product
-    prisoner_id: str
+    prisoner_id: str | None
     lang: str
     paper: str
+    members: tuple[str, ...] = ()  # for a campaign document: the people on it, in order
 
     @property
     def doc_id(self) -> str:
-        return f"{self.product.name}-{self.prisoner_id}-{self.lang}"
+        return f"{self.product.name}-{self.prisoner_id or CAMPAIGN}-{self.lang}"
 
     @property
     def relpath(self) -> str:
-        return f"{self.product.name}/{self.prisoner_id}-{self.lang}.pdf"
+        return f"{self.product.name}/{self.prisoner_id or CAMPAIGN}-{self.lang}.pdf"
+
+    @property
+    def people(self) -> tuple[str, ...]:
+        """Whose data is in this document."""
+        return (self.prisoner_id,) if self.prisoner_id else self.members
 
 
 @dataclass(frozen=True)
@@ -130,13 +211,22 @@ def plan(data: CampaignData, products: list[str] | None = None, paper: str | Non
     """Every document the campaign should make, and every one it must not, with why."""
     jobs: list[Job] = []
     skips: list[Skip] = []
+    paper = paper or data.campaign.paper
     for name in products or data.campaign.products:
         spec = product(name)
+        if paper not in spec.papers:
+            skips.append(Skip(CAMPAIGN, name, f"made on {', '.join(spec.papers)} paper only, not {paper}"))
+            continue
+        eligible = []
         for pid in sorted(data.prisoners):
             reason = spec.refusal(data.prisoners[pid], data)
             if reason:
                 skips.append(Skip(pid, name, reason))
-                continue
-            for lang in spec.languages(data):
-                jobs.append(Job(spec, pid, lang, paper or data.campaign.paper))
+            else:
+                eligible.append(pid)
+        for lang in spec.languages(data):
+            if spec.per_person:
+                jobs.extend(Job(spec, pid, lang, paper) for pid in eligible)
+            if spec.per_campaign and eligible:
+                jobs.append(Job(spec, None, lang, paper, members=tuple(eligible)))
     return jobs, skips
