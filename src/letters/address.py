@@ -23,7 +23,7 @@ from .models import Facility, Prisoner
 
 PT_TO_MM = 25.4 / 72
 ADDRESS_FONT = "PTSans-Regular.ttf"
-LINE_HEIGHT = 1.2  # the CSS line-height used for every address block
+LINE_HEIGHT = 1.3  # CSS line-height of address blocks: PT Sans' ascent + descent (1.294 em) fits inside
 
 
 def russian_profile_refusal(prisoner: Prisoner) -> str | None:

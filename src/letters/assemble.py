@@ -133,15 +133,19 @@ def crop_marks(paper: str) -> list[Box]:
     ]
 
 
+CARD_DIVIDER = 0.40  # the address side gets more than half: Russian names and facility lines are long
+
+
 def card_back_zones(paper: str) -> dict[str, Box]:
     """Inside one card (card coordinates): message on the left, stamp and address on the right."""
     w, h = CARD_SIZES[paper]
-    half = w / 2
+    divider = w * CARD_DIVIDER
     return {
         "safe": Box(0, 0, w, h).inset(SAFE_MM),
-        "message": Box(SAFE_MM, SAFE_MM, half - SAFE_MM - 3, h - 2 * SAFE_MM),
+        "divider": Box(divider, SAFE_MM, 0, h - 2 * SAFE_MM),
+        "message": Box(SAFE_MM, SAFE_MM, divider - SAFE_MM - 3, h - 2 * SAFE_MM),
         "stamp": Box(w - SAFE_MM - 22, SAFE_MM, 22, 26),
-        "address": Box(half + 3, h * 0.45, half - 3 - SAFE_MM, h * 0.55 - SAFE_MM),
+        "address": Box(divider + 2.5, h * 0.42, w - divider - 2.5 - SAFE_MM, h * 0.58 - SAFE_MM),
     }
 
 
@@ -251,15 +255,16 @@ class FitError(ValueError):
 
 def _block(lines: list[str], box: Box, max_pt: float, min_pt: float, where: str) -> dict:
     """An address block fitted to `box`: its lines, type size and CSS position."""
-    from .address import fit_lines
+    from .address import LINE_HEIGHT, fit_lines
 
     fit = fit_lines(lines, box.w, box.h, max_pt, min_pt)
     if fit.size_pt is None:
         raise FitError(
             f"the address does not fit {where} ({box.w:.0f} x {box.h:.0f} mm) even at {min_pt:g} pt: "
-            f"{' / '.join(lines)}"
+            f"{' / '.join(lines)}; split a long line in facilities.yaml"
         )
-    return {"lines": lines, "size_pt": fit.size_pt, "box": box, "css": box.css()}
+    css = f"{box.css()} font-size: {fit.size_pt}pt; line-height: {LINE_HEIGHT};"
+    return {"lines": lines, "size_pt": fit.size_pt, "box": box, "css": css}
 
 
 def postcard_layout(cards: list[dict], paper: str, duplex: Duplex) -> dict:
@@ -267,7 +272,7 @@ def postcard_layout(cards: list[dict], paper: str, duplex: Duplex) -> dict:
     w, h = CARD_SIZES[paper]
     zones = card_back_zones(paper)
     for card in cards:
-        card["address"] = _block(card["lines"], zones["address"], 10.5, 6.5, "the address half of the card")
+        card["address"] = _block(card["lines"], zones["address"].inset(SPARE_MM), 10.5, 7, "the address side of the card")
     sides = [
         {"side": side.side, "cards": [{"css": p.box.css(), "card": cards[p.card]} for p in side.cards]}
         for side in impose_cards(len(cards), paper, duplex)
@@ -277,7 +282,7 @@ def postcard_layout(cards: list[dict], paper: str, duplex: Duplex) -> dict:
         "card": {"w": w, "h": h},
         "zones": {name: box.css() for name, box in zones.items()},
         "sides": sides,
-        "marks": [box.css() for box in crop_marks(paper)],
+        "marks": [{"css": box.css(), "vertical": box.w == 0} for box in crop_marks(paper)],
         "duplex": duplex,
     }
 

@@ -22,7 +22,7 @@ from .assemble import merge_pdfs
 from .errors import LettersError, Problem, RenderError
 from .load import CampaignData, load_campaign
 from .models import PrintSettings
-from .render import FONT_DIR, Renderer, html_title, render_chunk, write_atomic
+from .render import FONT_DIR, TITLE, Renderer, html_title, render_chunk, write_atomic
 from .select import CAMPAIGN, PRODUCTS, Job, Skip, plan, product
 
 
@@ -131,10 +131,16 @@ def shard_of(doc_id: str, count: int) -> int:
 
 
 def chunked(pending: list[Pending], size: int) -> list[list[Pending]]:
-    """Chunks of documents that share a template, language and paper (one layout each)."""
+    """Chunks of documents that share one layout: the same <head> (styles, page size), language and paper.
+
+    A chunk is laid out with its first document's head, so two products that share a
+    template but not their page setup (a letter and its window variant) never mix.
+    """
     groups: dict[tuple[str, str, str], list[Pending]] = {}
     for item in pending:
-        groups.setdefault((item.job.product.template_for(item.job.lang), item.job.lang, item.job.paper), []).append(item)
+        head = TITLE.sub("", item.html.split("<body", 1)[0])
+        key = (hashlib.sha256(head.encode()).hexdigest(), item.job.lang, item.job.paper)
+        groups.setdefault(key, []).append(item)
     return [group[i : i + size] for group in groups.values() for i in range(0, len(group), size)]
 
 

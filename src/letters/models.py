@@ -181,6 +181,11 @@ class PrintSettings(Strict):
     offset_y_mm: float = Field(default=0, ge=-20, le=20, description="moves labels and envelope text down")
     label_start: int = Field(default=1, ge=1, le=30, description="first free label on a partly used sheet")
 
+    @field_validator("duplex", mode="before")
+    @classmethod
+    def _yaml_off(cls, value: object) -> object:
+        return "off" if value is False else value  # YAML reads a bare `off` as false
+
 
 class Campaign(Strict):
     title: str = Field(min_length=1)
