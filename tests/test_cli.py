@@ -90,3 +90,44 @@ def test_commands_that_render_nothing_do_not_import_weasyprint():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_products_lists_every_product_with_its_audience():
+    from letters.select import PRODUCTS
+
+    result = run("products")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert [line.split()[0] for line in lines] == list(PRODUCTS)
+    assert any(line.startswith("letter-window") and "[a4 only]" in line for line in lines)
+
+
+def test_print_options_on_the_command_line_reach_the_labels(campaign, tmp_path):
+    import json
+
+    import pdfplumber
+
+    root = campaign("print-shop", base="minimal")
+    result = run("build", root, "-o", tmp_path / "out", "--product", "labels", "--start", "3", "--offset-x", "2", "-q")
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    (doc,) = manifest["documents"]
+    with pdfplumber.open(tmp_path / "out" / doc["path"]) as pdf:
+        first = min(pdf.pages[0].chars, key=lambda c: (c["top"], c["x0"]))
+    # label 3 is the third column: 7.48 + 2 * 66.04 mm, plus 3 mm padding and the 2 mm offset
+    assert abs(first["x0"] * 25.4 / 72 - (21.2 + 2 * 187.2) * 25.4 / 72 - 3 - 2) < 0.05
+
+
+def test_a_label_start_beyond_the_sheet_fails_with_one_line(campaign, tmp_path):
+    root = campaign("print-shop", base="minimal")
+    result = run("build", root, "-o", tmp_path / "out", "--product", "labels", "--start", "22", "-q")
+    assert result.exit_code == 1
+    assert "--start must be between 1 and 21 for L7160" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_render_refuses_a_campaign_document_for_one_person(tmp_path):
+    result = run("render", "labels", "marfa-rabkova", "--campaign", EXAMPLE, "-o", tmp_path / "x.pdf")
+    assert result.exit_code == 1
+    assert "labels are made for the whole campaign: use 'campaign' as the PRISONER_ID" in result.output
+    assert not (tmp_path / "x.pdf").exists()
