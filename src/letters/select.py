@@ -7,7 +7,7 @@ postcard or an envelope later means adding an entry here, not a special case.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from .address import russian_profile_refusal
@@ -82,6 +82,17 @@ def _postcard(name: str, variant: str, what: str) -> Product:
     )
 
 
+def _window(base: Product) -> Product:
+    """The same document with its address in a DL window envelope's field, and fold marks."""
+    return replace(
+        base,
+        name=f"{base.name}-window",
+        layout="window",
+        papers=("a4",),
+        description=f"{base.description.split(' (')[0]}, addressed in a DL window (DIN 5008 B), with fold marks",
+    )
+
+
 def _envelope(size: str, title: str) -> Product:
     return Product(
         f"envelope-{size}", "envelope/envelope.html", "prisoner", mail_refusal, _first_language,
@@ -89,9 +100,7 @@ def _envelope(size: str, title: str) -> Product:
     )
 
 
-PRODUCTS: dict[str, Product] = {
-    p.name: p
-    for p in [
+_BASIC: list[Product] = [
         Product(
             "letter",
             "letter/solidarity.html",
@@ -118,27 +127,6 @@ PRODUCTS: dict[str, Product] = {
             max_pages=1,
             description="appeal for release to the authorities (one page)",
         ),
-        Product(
-            "letter-window",
-            "letter/solidarity.html",
-            "prisoner",
-            mail_refusal,
-            _campaign_languages,
-            layout="window",
-            papers=("a4",),
-            description="the solidarity letter with the address in a DL window (DIN 5008 B) and fold marks",
-        ),
-        Product(
-            "appeal-window",
-            "appeal/release.{lang}.html",
-            "authority",
-            appeal_refusal,
-            lambda d: list(d.campaign.appeal_languages),
-            max_pages=1,
-            layout="window",
-            papers=("a4",),
-            description="the appeal with the addressee in a DL window (DIN 5008 B) and fold marks",
-        ),
         _postcard("postcard", "plain", "a plain"),
         _postcard("postcard-birthday", "birthday", "a birthday"),
         _postcard("postcard-new-year", "new-year", "a New Year"),
@@ -157,7 +145,9 @@ PRODUCTS: dict[str, Product] = {
             per_campaign=True,
             description="address labels for everyone who can receive mail: Avery L7160 on A4, 5160 on Letter",
         ),
-    ]
+]
+PRODUCTS: dict[str, Product] = {
+    p.name: p for p in [*_BASIC, *(_window(b) for b in _BASIC if b.name in ("letter", "appeal"))]
 }
 
 
