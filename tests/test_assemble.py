@@ -398,3 +398,15 @@ def test_products_sharing_a_template_are_not_laid_out_with_each_others_page_setu
         single = tmp_path / "single.pdf"
         render_document(root, doc["product"], "alena-testava", single, lang=doc["lang"])
         assert single.read_bytes() == (result.out_dir / doc["path"]).read_bytes(), doc["id"]
+
+
+def test_calibration_offsets_move_the_envelope_text_exactly(tmp_path):
+    root = make_campaign(tmp_path)
+    plain, moved = tmp_path / "plain.pdf", tmp_path / "moved.pdf"
+    render_document(root, "envelope-c6", "alena-testava", plain)
+    render_document(root, "envelope-c6", "alena-testava", moved, print_options={"offset_x_mm": -1.25, "offset_y_mm": 3})
+    with pdfplumber.open(plain) as a, pdfplumber.open(moved) as b:
+        before, after = a.pages[0].chars, b.pages[0].chars
+    assert [c["text"] for c in before] == [c["text"] for c in after]
+    for old, new in zip(before, after, strict=True):
+        assert abs(mm(new["x0"] - old["x0"]) + 1.25) < TOL and abs(mm(new["top"] - old["top"]) - 3) < TOL
