@@ -17,9 +17,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import compose, record
+from . import compose, lint, record
 from .assemble import merge_pdfs
-from .errors import LettersError, Problem, RenderError
+from .errors import LettersError, LintError, Problem, RenderError
 from .load import CampaignData, load_campaign
 from .models import PrintSettings
 from .render import FONT_DIR, TITLE, Renderer, html_title, render_chunk, write_atomic
@@ -96,6 +96,19 @@ class Pending:
     job: Job
     html: str
     key: str
+
+
+def gate(composer: compose.Composer, job: Job, html: str) -> list[Problem]:
+    """The safety gate on everything sent to a prisoner: lint errors refuse the document
+    (raised), warnings are returned to be reported."""
+    if job.product.audience != "prisoner":
+        return []
+    findings = composer.lint(job, html)
+    where = composer.data.files.get(job.prisoner_id or "", composer.data.root)
+    if refused := lint.errors(findings):
+        lines = "\n  ".join(str(f) for f in refused)
+        raise LintError(f"refused by the lint ({len(refused)} error(s) in the rendered text):\n  {lines}")
+    return [Problem(where, f"{job.doc_id}: {f}", severity="warning") for f in findings]
 
 
 def document_key(html: str, data: CampaignData, job: Job) -> str:
@@ -207,6 +220,7 @@ def build_campaign(
         for job in planned:
             try:
                 html = composer.html(job)
+                result.warnings.extend(gate(composer, job, html))
             except LettersError as exc:
                 result.failures.append(Failure(job.doc_id, job.relpath, exc.format_message()))
                 continue
@@ -417,8 +431,10 @@ def render_document(
     lang: str | None = None,
     paper: str | None = None,
     print_options: dict[str, Any] | None = None,
+    on_warning: Callable[[Problem], None] = lambda problem: None,
 ) -> record.Entry:
-    """Render one document to out_file; refuse one the person must not receive."""
+    """Render one document to out_file; refuse one the person must not receive, or
+    one the lint refuses (its warnings go to `on_warning`)."""
     data = with_print_options(load_campaign(root), print_options)
     spec = product(product_name, called="template")
     languages = spec.languages(data)
@@ -442,7 +458,10 @@ def render_document(
         if reason:
             raise LettersError(f"{prisoner_id} gets no {spec.name}: {reason}")
         job = Job(spec, prisoner_id, lang, paper)
-    html = compose.Composer(data).html(job)
+    composer = compose.Composer(data)
+    html = composer.html(job)
+    for warning in gate(composer, job, html):
+        on_warning(warning)
     pdf, pages = Renderer.shared().render(html, base_dir=Path(data.root), roots=_roots(data))
     _check_pages(job, pages)
     write_atomic(Path(out_file), pdf)

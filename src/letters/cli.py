@@ -72,6 +72,35 @@ def _given(**options: object) -> dict[str, object]:
 
 
 @main.command()
+@click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
+@click.option("--campaign", type=CAMPAIGN, help="Use this campaign's word lists and length limit (its lint.yaml).")
+def lint(file, campaign: Path | None) -> None:
+    """Check a text to a prisoner for what gets letters withheld (FILE, or - for standard input).
+
+    Rules: Latin script, political, war and criminal-case words in any word form,
+    organisation names, links, e-mail addresses and handles, emoji,
+    abbreviations, length. Each finding gives line:column, the words, the rule,
+    why (with its source) and what to do instead. Exit 0 when clean (warnings
+    allowed), 1 with errors. The same check runs on every document a build
+    makes for a prisoner.
+    """
+    from .lint import errors, lint_text, rules_for
+
+    name = "-" if file.name == "<stdin>" else file.name
+    try:
+        text = file.read()
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{name}: not UTF-8 text; save it as UTF-8 and try again") from None
+    findings = lint_text(text, rules_for(campaign))
+    for finding in findings:
+        click.echo(f"{name}:{finding}")
+    bad = errors(findings)
+    click.echo(f"{name}: {len(bad)} error(s), {len(findings) - len(bad)} warning(s)", err=True)
+    if bad:
+        sys.exit(1)
+
+
+@main.command()
 def products() -> None:
     """List the products a campaign can make (names for campaign.yaml and --product)."""
     from .select import PRODUCTS
@@ -99,7 +128,7 @@ def render(template: str, prisoner_id: str, campaign: Path, output: Path, lang: 
     """
     from .build import render_document
 
-    entry = render_document(campaign, template, prisoner_id, output, lang=lang, paper=paper, print_options=_given(**print_options))
+    entry = render_document(campaign, template, prisoner_id, output, lang=lang, paper=paper, print_options=_given(**print_options), on_warning=lambda w: click.echo(str(w), err=True))
     click.echo(f"wrote {output} ({entry.pages} page{'s' if entry.pages != 1 else ''}, {entry.audience} audience)")
 
 

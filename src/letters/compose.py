@@ -20,7 +20,7 @@ from babel.dates import format_date
 from babel.units import format_unit
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from . import __version__, assemble
+from . import __version__, assemble, lint
 from .address import recipient_lines
 from .errors import LettersError, TemplateError
 from .load import CampaignData
@@ -151,6 +151,22 @@ class Composer:
 
     def __post_init__(self) -> None:
         self.env = make_environment(self.data.root)
+
+    @cached_property
+    def rules(self) -> lint.Rules:
+        return lint.rules_for(self.data.root)
+
+    def lint(self, job: Job, html: str) -> list[lint.Finding]:
+        """The lint's findings on a prisoner-audience document as rendered.
+
+        Exempt: the address lines of the people on it (copied as published, the
+        country in Latin capitals) and a return address the sender chose to print.
+        """
+        exempt = [line for pid in job.people for line in (self.person(pid, job.lang)["address"] or [])]
+        sender = self.data.campaign.sender
+        if sender.on_prisoner_mail:
+            exempt += [sender.name or "", *sender.address, ", ".join([sender.name or "", *sender.address])]
+        return lint.lint_document(html, self.rules, exempt, check_length=job.product.layout in ("", "window"))
 
     @cached_property
     def texts(self) -> dict[str, Any]:

@@ -47,6 +47,10 @@ class TemplateError(LettersError):
     """A template failed: syntax, undefined variable, or refused by the sandbox."""
 
 
+class LintError(LettersError):
+    """A text for a prisoner breaks a rule that gets letters withheld or endangers someone."""
+
+
 class RenderError(LettersError):
     """WeasyPrint could not produce a PDF (for example a resource outside the jail)."""
 

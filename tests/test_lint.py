@@ -1,0 +1,145 @@
+"""The censorship-risk lint: a corpus of real-looking texts, the CLI, and the build's gate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from letters.build import build_campaign, render_document
+from letters.errors import LettersError
+from letters.lint import expand, lint_text, rules_for
+
+from .conftest import documents
+
+CORPUS = yaml.safe_load((Path(__file__).parent / "lint" / "corpus.yaml").read_text(encoding="utf-8"))
+RULES = rules_for(None)
+
+
+@pytest.mark.parametrize("case", CORPUS["flagged"], ids=lambda c: c["text"][:30])
+def test_flagged_texts_give_exactly_their_findings(case):
+    found = lint_text(case["text"], RULES)
+    assert sorted((f.rule, f.text) for f in found) == sorted(tuple(x) for x in case["findings"])
+    for finding in found:
+        assert finding.line >= 1 and finding.column >= 1
+        assert finding.why and finding.source and finding.suggestion
+        line = case["text"].splitlines()[finding.line - 1]
+        assert line[finding.column - 1 :].startswith(finding.text)
+
+
+@pytest.mark.parametrize("text", CORPUS["clean"], ids=lambda t: t[:30])
+def test_clean_texts_stay_clean(text):
+    assert lint_text(text, RULES) == []
+
+
+def test_word_forms_match_across_cases_but_not_other_words():
+    forms = {f[0] for f in expand("свабод{а,ы,зе,у,ай,аю}")}
+    assert forms == {"свабода", "свабоды", "свабодзе", "свабоду", "свабодай", "свабодаю"}
+    for text in ["свобода", "свободы", "свободу", "свободе", "СВОБОДОЙ", "Свабода", "свабодзе"]:
+        assert [f.rule for f in lint_text(text, RULES)] == ["politics"], text
+    for text in ["свабодны", "свободный", "свободен", "освобождение"[:0] or "свободно"]:
+        assert lint_text(text, RULES) == [], text
+
+
+def test_a_text_over_the_limit_is_an_error_naming_the_count(tmp_path):
+    text = "Дзень добры. " * 200  # 2,600 characters
+    found = [f for f in lint_text(text, RULES) if f.rule == "length"]
+    assert len(found) == 1 and found[0].severity == "error"
+    assert "2599 characters, the limit is 2400" in found[0].why
+
+
+def test_a_campaign_extends_the_word_lists_and_sets_its_limit(campaign):
+    root = campaign("minimal")
+    (root / "lint.yaml").write_text("max_chars: 40\nrules:\n  organisations:\n    words: [\"сонечны клуб\"]\n", encoding="utf-8")
+    rules = rules_for(root)
+    found = lint_text("Вітаем ад Сонечнага клуба і ад Сонечны клуб, і яшчэ доўгі тэкст.", rules)
+    assert [(f.rule, f.text) for f in found] == [("organisations", "Сонечны клуб"), ("length", "…луб, і яшчэ доўгі тэкст.")]
+    assert found[1].column == 41 and "64 characters, the limit is 40" in found[1].why
+
+
+def run_cli(*args, input=None):
+    from letters.cli import main
+
+    return CliRunner().invoke(main, [str(a) for a in args], input=input)
+
+
+def test_cli_lint_exit_codes_and_positions(tmp_path):
+    bad = tmp_path / "letter.txt"
+    bad.write_text("Дарагая Марфа!\nЖадаю Вам свабоды 🙂\n", encoding="utf-8")
+    result = run_cli("lint", bad)
+    assert result.exit_code == 1
+    assert f"{bad}:2:11: error: politics: \"свабоды\"" in result.output
+    assert f"{bad}:2:19: error: emoji" in result.output
+    clean = run_cli("lint", "-", input="Дарагая Марфа! Абдымаю Вас.\n")
+    assert clean.exit_code == 0 and "0 error(s)" in clean.output
+    warning_only = run_cli("lint", "-", input="Прывітанне з ГУМа!\n")
+    assert warning_only.exit_code == 0 and "warning: abbreviations" in warning_only.output
+
+
+def test_cli_lint_refuses_a_file_that_is_not_utf8(tmp_path):
+    path = tmp_path / "cp1251.txt"
+    path.write_bytes("Дарагая Марфа".encode("cp1251"))
+    result = run_cli("lint", path)
+    assert result.exit_code == 1 and "not UTF-8 text" in result.output and "Traceback" not in result.output
+
+
+def test_the_build_refuses_a_prisoner_document_that_breaks_a_rule_and_makes_the_rest(campaign, tmp_path):
+    root = campaign("minimal")
+    texts = root / "templates" / "texts"
+    texts.mkdir(parents=True)
+    from letters.compose import builtin_templates_dir
+
+    source = (builtin_templates_dir() / "texts" / "solidarity.yaml").read_text(encoding="utf-8")
+    (texts / "solidarity.yaml").write_text(source.replace("душэўнага спакою", "хуткай свабоды"), encoding="utf-8")
+    result = build_campaign(root, tmp_path / "out", jobs=1)
+    assert [f.doc_id for f in result.failures] == ["letter-alena-testava-be"]
+    assert 'refused by the lint' in result.failures[0].reason and '"свабоды"' in result.failures[0].reason
+    assert documents(result, product="letter", lang="ru") and documents(result, product="appeal")
+    with pytest.raises(LettersError, match="refused by the lint"):
+        render_document(root, "letter", "alena-testava", tmp_path / "x.pdf", lang="be")
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_an_image_in_a_prisoner_document_is_refused(campaign, tmp_path):
+    root = campaign("minimal")
+    template = root / "templates" / "letter" / "solidarity.html"
+    template.parent.mkdir(parents=True)
+    template.write_text('{% extends "builtin:letter/solidarity.html" %}{% block body %}{{ super() }}'
+                        '<img src="data:image/png;base64,iVBORw0KGgo=">{% endblock %}', encoding="utf-8")
+    result = build_campaign(root, tmp_path / "out", ["letter"], jobs=1)
+    assert len(result.failures) == 2 and all("images" in f.reason for f in result.failures)
+
+
+def test_every_builtin_template_passes_the_lint(tmp_path):
+    """Every product of the print-shop campaign, in both languages, with no finding at all."""
+    import shutil
+
+    from letters.select import PRODUCTS
+
+    from .conftest import CAMPAIGNS
+
+    root = tmp_path / "shop"
+    shutil.copytree(CAMPAIGNS / "minimal", root)
+    shutil.copytree(CAMPAIGNS / "print-shop", root, dirs_exist_ok=True)
+    result = build_campaign(root, tmp_path / "out", list(PRODUCTS), jobs=2)
+    assert result.ok, result.failures
+    prisoner_docs = documents(result, audience="prisoner")
+    # lint warnings are reported as "<document id>: line:column: warning: rule: ..."
+    assert not [w for w in result.warnings if w.message.startswith(tuple(f"{d['id']}:" for d in prisoner_docs))]
+    assert {d["product"] for d in prisoner_docs} == {n for n, p in PRODUCTS.items() if p.audience == "prisoner"}
+
+
+def test_warnings_are_reported_and_do_not_block(campaign, tmp_path):
+    root = campaign("minimal")
+    texts = root / "templates" / "texts"
+    texts.mkdir(parents=True)
+    from letters.compose import builtin_templates_dir
+
+    source = (builtin_templates_dir() / "texts" / "solidarity.yaml").read_text(encoding="utf-8")
+    (texts / "solidarity.yaml").write_text(source.replace("Абдымаю Вас", "Абдымаю Вас з ГУМа"), encoding="utf-8")
+    result = build_campaign(root, tmp_path / "out", ["letter"], jobs=1)
+    assert result.ok and len(documents(result)) == 2
+    warned = [w.message for w in result.warnings if "abbreviations" in w.message]
+    assert len(warned) == 1 and warned[0].startswith("letter-alena-testava-be: ") and '"ГУМа"' in warned[0]
