@@ -17,13 +17,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import compose, lint, record
+from . import compose, lint, messages, record
 from .assemble import merge_pdfs
 from .errors import LettersError, LintError, Problem, RenderError
 from .load import CampaignData, load_campaign
 from .models import PrintSettings
 from .render import FONT_DIR, TITLE, Renderer, html_title, render_chunk, write_atomic
-from .select import CAMPAIGN, PRODUCTS, Job, Skip, plan, product
+from .select import CAMPAIGN, PRODUCTS, Job, Skip, plan, plan_messages, product
 
 
 @dataclass(frozen=True)
@@ -208,9 +208,12 @@ def build_campaign(
     data = with_print_options(load_campaign(root), print_options)
     out_dir = Path(out_dir)
     planned, skips = plan(data, products, paper)
+    with_messages, refused = plan_messages(data, products, paper)
+    planned += with_messages
     if shard:
         planned = [j for j in planned if shard_of(j.doc_id, shard[1]) == shard[0]]
     result = BuildResult(out_dir, skipped=skips, warnings=list(data.warnings))
+    result.failures.extend(Failure(r.doc_id, r.path, r.reason) for r in refused)
     with build_lock(out_dir):
         existing = _previous_entries(out_dir)
         previous = {} if force else existing
@@ -225,9 +228,7 @@ def build_campaign(
                 result.failures.append(Failure(job.doc_id, job.relpath, exc.format_message()))
                 continue
             key = document_key(html, data, job)
-            result.warnings.extend(
-                Problem(data.files.get(person, data.root), message, severity="warning") for person, message in composer.notes
-            )
+            result.warnings.extend(composer.notes)
             composer.notes.clear()
             old = previous.get(job.doc_id)
             if old and old.key == key and old.path == job.relpath:
@@ -432,12 +433,31 @@ def render_document(
     paper: str | None = None,
     print_options: dict[str, Any] | None = None,
     on_warning: Callable[[Problem], None] = lambda problem: None,
+    message: Path | None = None,
+    phrases: list[str] | None = None,
+    writer: int = 1,
 ) -> record.Entry:
     """Render one document to out_file; refuse one the person must not receive, or
-    one the lint refuses (its warnings go to `on_warning`)."""
+    one the lint refuses (its warnings go to `on_warning`).
+
+    `message` (a text file) or `phrases` (phrase ids) put the writer's own words
+    into a letter; a message decides the letter's language. `writer` picks the
+    phrases a writer's sheet suggests.
+    """
     data = with_print_options(load_campaign(root), print_options)
     spec = product(product_name, called="template")
+    if (message or phrases) and not spec.takes_message:
+        raise LettersError(f"a {spec.name} takes no message; --message and --phrases are for letters")
+    if message and phrases:
+        raise LettersError("give either --message or --phrases, not both")
     languages = spec.languages(data)
+    if message:
+        try:
+            told = messages.language_of(messages.read(message), lang or messages.hint_of(message))
+        except LettersError as exc:
+            raise LettersError(f"{message}: {exc.format_message()}") from None
+        lang = told
+        languages = [*languages, told] if told not in languages else languages
     lang = lang or languages[0]
     if lang not in languages:
         raise LettersError(f"a {spec.name} is made in {', '.join(languages)}, not {lang!r}")
@@ -457,10 +477,11 @@ def render_document(
         reason = spec.refusal(data.prisoners[prisoner_id], data)
         if reason:
             raise LettersError(f"{prisoner_id} gets no {spec.name}: {reason}")
-        job = Job(spec, prisoner_id, lang, paper)
+        job = Job(spec, prisoner_id, lang, paper, message=str(message) if message else None,
+                  phrases=tuple(phrases or ()), writer=writer)
     composer = compose.Composer(data)
     html = composer.html(job)
-    for warning in gate(composer, job, html):
+    for warning in [*composer.notes, *gate(composer, job, html)]:
         on_warning(warning)
     pdf, pages = Renderer.shared().render(html, base_dir=Path(data.root), roots=_roots(data))
     _check_pages(job, pages)

@@ -117,8 +117,12 @@ def products() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The PDF to write.")
 @click.option("--lang", help="Language: be or ru for letters and sheets, en or ru for appeals.")
 @click.option("--paper", type=click.Choice(["a4", "letter"]), help="Paper size (default: the campaign's).")
+@click.option("--message", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="A letter with your own words from this UTF-8 text file (linted first; its language decides the letter's).")
+@click.option("--phrases", help="A letter with phrasebook sentences, by id: greet.3,weather.1,wishes.2 (ids are on the writer's sheet).")
+@click.option("--writer", type=click.IntRange(min=1), default=1, show_default=True, help="Writer's sheet: which writer the phrase suggestions are for (each gets different ones).")
 @print_settings
-def render(template: str, prisoner_id: str, campaign: Path, output: Path, lang: str | None, paper: str | None, **print_options: object) -> None:
+def render(template: str, prisoner_id: str, campaign: Path, output: Path, lang: str | None, paper: str | None,
+           message: Path | None, phrases: str | None, writer: int, **print_options: object) -> None:
     """Render one document: TEMPLATE (a product, see `letters products`) for PRISONER_ID.
 
     PRISONER_ID `campaign` makes the document about everyone who can receive
@@ -128,7 +132,11 @@ def render(template: str, prisoner_id: str, campaign: Path, output: Path, lang: 
     """
     from .build import render_document
 
-    entry = render_document(campaign, template, prisoner_id, output, lang=lang, paper=paper, print_options=_given(**print_options), on_warning=lambda w: click.echo(str(w), err=True))
+    entry = render_document(
+        campaign, template, prisoner_id, output, lang=lang, paper=paper, print_options=_given(**print_options),
+        on_warning=lambda w: click.echo(str(w), err=True), message=message,
+        phrases=[p for p in phrases.split(",") if p.strip()] if phrases else None, writer=writer,
+    )
     click.echo(f"wrote {output} ({entry.pages} page{'s' if entry.pages != 1 else ''}, {entry.audience} audience)")
 
 

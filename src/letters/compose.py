@@ -20,9 +20,9 @@ from babel.dates import format_date
 from babel.units import format_unit
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from . import __version__, assemble, lint
+from . import __version__, assemble, lint, messages, phrasebook
 from .address import recipient_lines
-from .errors import LettersError, TemplateError
+from .errors import LettersError, LintError, Problem, TemplateError
 from .load import CampaignData
 from .models import Facility, Prisoner, Sentence
 from .select import Job
@@ -147,7 +147,7 @@ class Composer:
 
     data: CampaignData
     env: ImmutableSandboxedEnvironment = field(init=False)
-    notes: list[tuple[str, str]] = field(init=False, default_factory=list)  # (person, warning) from layouts
+    notes: list[Problem] = field(init=False, default_factory=list)  # warnings met while composing
 
     def __post_init__(self) -> None:
         self.env = make_environment(self.data.root)
@@ -166,7 +166,7 @@ class Composer:
         sender = self.data.campaign.sender
         if sender.on_prisoner_mail:
             exempt += [sender.name or "", *sender.address, ", ".join([sender.name or "", *sender.address])]
-        return lint.lint_document(html, self.rules, exempt, check_length=job.product.layout in ("", "window"))
+        return lint.lint_document(html, self.rules, exempt)
 
     @cached_property
     def texts(self) -> dict[str, Any]:
@@ -196,11 +196,39 @@ class Composer:
         }
         if job.prisoner_id:
             context.update(self.person(job.prisoner_id, job.lang))
+        context["message"] = self.own_words(job)
+        if job.product.name == "writer-sheet":
+            chosen = phrasebook.suggest(self.phrasebook, job.prisoner_id, job.writer)
+            context["phrases"] = [{"id": p.id, "title": p.title, **p.text} for p in chosen]
+            context["writer"] = job.writer
         try:
             context.update(self.layout(job, context))
         except ValueError as exc:  # FitError, or a label --start beyond the sheet
             raise LettersError(f"{job.doc_id}: {exc}") from None
         return context
+
+    def problem(self, person: str, message: str, where: Path | None = None) -> Problem:
+        return Problem(where or self.data.files.get(person, self.data.root), message, severity="warning")
+
+    @cached_property
+    def phrasebook(self) -> dict[str, Any]:
+        return load_text(self.env, phrasebook.FILE)
+
+    def own_words(self, job: Job) -> list[str] | None:
+        """The writer's words for this letter, as paragraphs: a message (linted first) or phrases."""
+        if job.message:
+            path = Path(job.message)
+            text = messages.read(path)
+            findings = lint.lint_text(text, self.rules)
+            if refused := lint.errors(findings):
+                lines = "\n  ".join(str(f) for f in refused)
+                raise LintError(f"{path}: message refused by the lint ({len(refused)} error(s)):\n  {lines}")
+            self.notes.extend(self.problem(job.prisoner_id or "", f"{path.name}:{f}", path) for f in findings)
+            return messages.paragraphs(text)
+        if job.phrases:
+            chosen = phrasebook.pick(self.phrasebook, list(job.phrases))
+            return [" ".join(p.text[job.lang] for p in chosen)]
+        return None
 
     def person(self, pid: str, lang: str) -> dict[str, Any]:
         """One person's part of the context: names in `lang`, where they are, their address lines."""
@@ -240,7 +268,7 @@ class Composer:
             people = [(pid, self.person(pid, job.lang)["address"]) for pid in job.members]
             sheet = assemble.DEFAULT_LABEL_SHEET[job.paper]
             layout, problems = assemble.labels_layout(people, sheet, settings.label_start, dx, dy)
-            self.notes.extend(problems)
+            self.notes.extend(self.problem(person, message) for person, message in problems)
             return {"layout": layout}
         return {}
 

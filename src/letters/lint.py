@@ -266,10 +266,14 @@ def document_text(html: str) -> tuple[str, list[tuple[int, str]]]:
     return "\n".join(kept), images
 
 
-def lint_document(html: str, rules: Rules, exempt: Iterable[str], check_length: bool) -> list[Finding]:
-    """Lint a prisoner-audience document as rendered: its text, and any image it carries."""
+def lint_document(html: str, rules: Rules, exempt: Iterable[str]) -> list[Finding]:
+    """Lint a prisoner-audience document as rendered: its text, and any image it carries.
+
+    Length is not checked here: the limit is for the writer's words (a message,
+    `letters lint FILE`), which are checked on their own before they go in.
+    """
     text, images = document_text(html)
-    found = lint_text(text, rules, exempt, check_length)
+    found = lint_text(text, rules, exempt, check_length=False)
     found += [_finding(rules.images, line, 0, len(what), what) for line, what in images]
     return sorted(found, key=lambda f: (f.line, f.column, f.rule))
 

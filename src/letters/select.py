@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Literal
 
 from .address import russian_profile_refusal
@@ -59,6 +60,7 @@ class Product:
     per_person: bool = True  # one document per person and language
     per_campaign: bool = False  # one document per language for everyone eligible (card sheets, labels)
     papers: tuple[str, ...] = ("a4", "letter")
+    takes_message: bool = False  # the writer's own words (messages/<id>/*.txt, --message, --phrases) go in
 
     def template_for(self, lang: str) -> str:
         return self.template.format(lang=lang)
@@ -107,6 +109,7 @@ _BASIC: list[Product] = [
             "prisoner",
             mail_refusal,
             _campaign_languages,
+            takes_message=True,
             description="solidarity letter to the prisoner, with room for the writer's own lines",
         ),
         Product(
@@ -175,14 +178,29 @@ class Job:
     lang: str
     paper: str
     members: tuple[str, ...] = ()  # for a campaign document: the people on it, in order
+    message: str | None = None  # a text file with the writer's own words
+    phrases: tuple[str, ...] = ()  # phrase ids whose sentences are the writer's words
+    writer: int = 1  # which writer a writer's sheet suggests phrases for
+
+    @property
+    def name(self) -> str:
+        """Who, which language and which variant: the file name without the folder."""
+        name = f"{self.prisoner_id or CAMPAIGN}-{self.lang}"
+        if self.message:
+            name += f"-{Path(self.message).name.split('.')[0]}"
+        if self.phrases:
+            name += "-phrases"
+        if self.writer != 1:
+            name += f"-writer{self.writer}"
+        return name
 
     @property
     def doc_id(self) -> str:
-        return f"{self.product.name}-{self.prisoner_id or CAMPAIGN}-{self.lang}"
+        return f"{self.product.name}-{self.name}"
 
     @property
     def relpath(self) -> str:
-        return f"{self.product.name}/{self.prisoner_id or CAMPAIGN}-{self.lang}.pdf"
+        return f"{self.product.name}/{self.name}.pdf"
 
     @property
     def people(self) -> tuple[str, ...]:
@@ -220,3 +238,38 @@ def plan(data: CampaignData, products: list[str] | None = None, paper: str | Non
             if spec.per_campaign and eligible:
                 jobs.append(Job(spec, None, lang, paper, members=tuple(eligible)))
     return jobs, skips
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A document that could not even be planned (a misplaced or unreadable message)."""
+
+    doc_id: str
+    path: str
+    reason: str
+
+
+def plan_messages(data: CampaignData, products: list[str] | None = None, paper: str | None = None) -> tuple[list[Job], list[Refused]]:
+    """One letter per personal message in messages/<id>/, in the message's language."""
+    from . import messages
+    from .errors import LettersError
+
+    paper = paper or data.campaign.paper
+    found, problems = messages.find(data.root, set(data.prisoners))
+    refused = [Refused(f"message-{i}", line.split(":")[0], line) for i, line in enumerate(problems, start=1)]
+    jobs = []
+    for name in products or data.campaign.products:
+        spec = product(name)
+        if not spec.takes_message or paper not in spec.papers:
+            continue
+        for message in found:
+            if spec.refusal(data.prisoners[message.person], data):
+                continue  # the person gets no letter at all; the plan's skips say why
+            where = message.path.relative_to(data.root)
+            try:
+                lang = messages.language_of(messages.read(message.path), messages.hint_of(message.path))
+            except LettersError as exc:
+                refused.append(Refused(f"{name}-{message.person}-{message.name}", str(where), f"{where}: {exc.format_message()}"))
+                continue
+            jobs.append(Job(spec, message.person, lang, paper, message=str(message.path)))
+    return jobs, refused
