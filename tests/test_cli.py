@@ -39,7 +39,7 @@ def test_check_lists_all_errors(campaign):
 
 def test_render_one_letter(tmp_path):
     out = tmp_path / "rabkova.pdf"
-    result = run("render", "letter", "marfa-rabkova", "--campaign", EXAMPLE, "--lang", "be", "--paper", "letter", "-o", out)
+    result = run("render", "letter", "marfa-rabkova", "--campaign", EXAMPLE, "--lang", "be", "--paper", "letter", "--include-stale", "-o", out)
     assert result.exit_code == 0, result.output
     reader = PdfReader(out)
     assert "Марфа" in reader.pages[0].extract_text()

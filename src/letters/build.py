@@ -197,6 +197,8 @@ def build_campaign(
     chunk_size: int = 20,
     progress: Progress | None = None,
     print_options: dict[str, Any] | None = None,
+    people: set[str] | None = None,
+    include_stale: bool = False,
 ) -> BuildResult:
     """Render what changed since the last build into out_dir, in parallel chunks.
 
@@ -205,10 +207,10 @@ def build_campaign(
     at least once a second while chunks finish, so a killed build loses at most
     the last second's work and the next build renders only what is missing.
     """
-    data = with_print_options(load_campaign(root), print_options)
+    data = replace(with_print_options(load_campaign(root), print_options), include_stale=include_stale)
     out_dir = Path(out_dir)
-    planned, skips = plan(data, products, paper)
-    with_messages, refused = plan_messages(data, products, paper)
+    planned, skips = plan(data, products, paper, people)
+    with_messages, refused = plan_messages(data, products, paper, people)
     planned += with_messages
     if shard:
         planned = [j for j in planned if shard_of(j.doc_id, shard[1]) == shard[0]]
@@ -436,6 +438,7 @@ def render_document(
     message: Path | None = None,
     phrases: list[str] | None = None,
     writer: int = 1,
+    include_stale: bool = False,
 ) -> record.Entry:
     """Render one document to out_file; refuse one the person must not receive, or
     one the lint refuses (its warnings go to `on_warning`).
@@ -444,7 +447,7 @@ def render_document(
     into a letter; a message decides the letter's language. `writer` picks the
     phrases a writer's sheet suggests.
     """
-    data = with_print_options(load_campaign(root), print_options)
+    data = replace(with_print_options(load_campaign(root), print_options), include_stale=include_stale)
     spec = product(product_name, called="template")
     if (message or phrases) and not spec.takes_message:
         raise LettersError(f"a {spec.name} takes no message; --message and --phrases are for letters")

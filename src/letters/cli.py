@@ -120,9 +120,10 @@ def products() -> None:
 @click.option("--message", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="A letter with your own words from this UTF-8 text file (linted first; its language decides the letter's).")
 @click.option("--phrases", help="A letter with phrasebook sentences, by id: greet.3,weather.1,wishes.2 (ids are on the writer's sheet).")
 @click.option("--writer", type=click.IntRange(min=1), default=1, show_default=True, help="Writer's sheet: which writer the phrase suggestions are for (each gets different ones).")
+@click.option("--include-stale", is_flag=True, help="Make prisoner mail even where the data is past the campaign's stale_after_days.")
 @print_settings
 def render(template: str, prisoner_id: str, campaign: Path, output: Path, lang: str | None, paper: str | None,
-           message: Path | None, phrases: str | None, writer: int, **print_options: object) -> None:
+           message: Path | None, phrases: str | None, writer: int, include_stale: bool, **print_options: object) -> None:
     """Render one document: TEMPLATE (a product, see `letters products`) for PRISONER_ID.
 
     PRISONER_ID `campaign` makes the document about everyone who can receive
@@ -136,6 +137,7 @@ def render(template: str, prisoner_id: str, campaign: Path, output: Path, lang: 
         campaign, template, prisoner_id, output, lang=lang, paper=paper, print_options=_given(**print_options),
         on_warning=lambda w: click.echo(str(w), err=True), message=message,
         phrases=[p for p in phrases.split(",") if p.strip()] if phrases else None, writer=writer,
+        include_stale=include_stale,
     )
     click.echo(f"wrote {output} ({entry.pages} page{'s' if entry.pages != 1 else ''}, {entry.audience} audience)")
 
@@ -154,21 +156,27 @@ def parse_shard(ctx: click.Context, param: click.Parameter, value: str | None) -
 
 @main.command()
 @click.argument("campaign", type=CAMPAIGN)
-@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("output"), show_default=True, help="Folder for the PDFs and manifest.json.")
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder for the PDFs and manifest.json (default: output/, or output/birthdays-YYYY-MM with --birthdays). A build folder mirrors its build: give a subset (--product, --birthdays) its own folder.")
 @click.option("--product", "products", multiple=True, help="Only these products (repeatable); default: the campaign's list.")
+@click.option("--birthdays", metavar="YYYY-MM", help="Only people with a birthday that month: birthday letters and cards (unless --product says otherwise).")
+@click.option("--include-stale", is_flag=True, help="Send prisoner mail even where a profile or facility is past the campaign's stale_after_days.")
 @click.option("--paper", type=click.Choice(["a4", "letter"]), help="Paper size (default: the campaign's).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
 @click.option("--force", is_flag=True, help="Re-render every document, even unchanged ones.")
 @click.option("--shard", callback=parse_shard, metavar="K/N", help="Build only the K-th of N deterministic slices; merge with `letters merge`.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @print_settings
-def build(campaign: Path, out_dir: Path, products: tuple[str, ...], paper: str | None, jobs: int | None, force: bool, shard: tuple[int, int] | None, quiet: bool, **print_options: object) -> None:
+def build(campaign: Path, out_dir: Path | None, products: tuple[str, ...], birthdays: str | None, include_stale: bool, paper: str | None,
+          jobs: int | None, force: bool, shard: tuple[int, int] | None, quiet: bool, **print_options: object) -> None:
     """Build every document of a campaign into OUTPUT, with OUTPUT/manifest.json.
 
     Letters and writer's sheets go to people who are imprisoned, whose
     correspondence is open and whose facility address is known; appeals to
     everyone imprisoned; released people get nothing. The summary says who was
-    skipped and why.
+    skipped and why. Prisoner mail is also held back where the profile or the
+    facility was last verified more than `stale_after_days` ago
+    (--include-stale sends it anyway), and every text for a prisoner passes
+    the lint first.
 
     Only what changed since the last build is rendered: documents sharing a
     template are laid out in chunks on all CPUs. Outputs of people who left
@@ -178,11 +186,18 @@ def build(campaign: Path, out_dir: Path, products: tuple[str, ...], paper: str |
     from .build import build_campaign, skip_summary
 
     started = time.monotonic()
+    people = None
+    if birthdays:
+        from .birthdays import PRODUCTS as BIRTHDAY_PRODUCTS
+
+        people, products = _birthday_people(campaign, birthdays, include_stale, quiet), products or tuple(BIRTHDAY_PRODUCTS)
+        out_dir = out_dir or Path("output") / f"birthdays-{birthdays}"
+    out_dir = out_dir or Path("output")
     reporter = _Progress(quiet)
     try:
         result = build_campaign(
             campaign, out_dir, list(products) or None, paper, jobs=jobs, force=force, shard=shard,
-            progress=reporter, print_options=_given(**print_options),
+            progress=reporter, print_options=_given(**print_options), people=people, include_stale=include_stale,
         )
     finally:
         reporter.close()
@@ -200,6 +215,67 @@ def build(campaign: Path, out_dir: Path, products: tuple[str, ...], paper: str |
         click.echo(f"FAILED {failure.path}: {failure.reason}", err=True)
     if result.failures:
         raise click.ClickException(f"{len(result.failures)} document(s) failed")
+
+
+def _birthday_people(campaign: Path, month: str, include_stale: bool, quiet: bool) -> set[str]:
+    from dataclasses import replace
+
+    from .birthdays import month_birthdays, parse_month
+    from .load import load_campaign
+
+    data = replace(load_campaign(campaign), include_stale=include_stale)
+    found, _ = month_birthdays(data, *parse_month(month))
+    if not quiet:
+        click.echo(f"birthdays in {month}: {', '.join(b.person for b in found) or 'nobody'}")
+    return {b.person for b in found}
+
+
+@main.command()
+@click.argument("campaign", type=CAMPAIGN)
+@click.option("--month", required=True, metavar="YYYY-MM", help="The month, e.g. 2026-12.")
+@click.option("--post-days", type=click.IntRange(min=0), default=21, show_default=True, help="How many days before the birthday to post (post and censorship take weeks).")
+@click.option("--include-stale", is_flag=True, help="Count addresses past the campaign's stale_after_days as usable.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV instead of a table.")
+def birthdays(campaign: Path, month: str, post_days: int, include_stale: bool, as_csv: bool) -> None:
+    """Who in CAMPAIGN has a birthday in --month: the day, the address, and when to post.
+
+    People known only by their year of birth are listed at the end, never given
+    a guessed day. Build their cards and letters with
+    `letters build CAMPAIGN --birthdays YYYY-MM`.
+    """
+    import csv
+    from dataclasses import replace
+
+    from .address import recipient_lines
+    from .birthdays import month_birthdays, parse_month
+    from .load import load_campaign
+
+    data = replace(load_campaign(campaign), include_stale=include_stale)
+    found, year_only = month_birthdays(data, *parse_month(month), post_days=post_days)
+    lang = data.campaign.languages[0]
+    rows = []
+    for b in found:
+        prisoner = data.prisoners[b.person]
+        facility = data.facilities.get(prisoner.facility or "")
+        address = " / ".join(recipient_lines(prisoner, facility, lang)) if not b.mail and facility else ""
+        rows.append([b.day.isoformat(), b.person, f"{prisoner.names.latin.first} {prisoner.names.latin.last}", str(b.age),
+                     b.post_by.isoformat() if not b.mail else "", address or f"no mail: {b.mail}"])
+    header = ["birthday", "id", "name", "turns", "post by", "address"]
+    if as_csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        writer.writerows([["", pid, f"born {year}, day not known", "", "", ""] for pid, year in year_only])
+        return
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(5)]
+    click.echo("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=False)) + "  address")
+    for row in rows:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + row[5])
+    if not rows:
+        click.echo(f"nobody in {campaign} has a known birthday in {month}")
+    if year_only:
+        click.echo("\nKnown only by year of birth (no day is guessed): "
+                   + ", ".join(f"{pid} ({year})" for pid, year in year_only))
 
 
 class _Progress:

@@ -33,6 +33,11 @@ class CampaignData:
     addressees: dict[str, Addressee]
     warnings: list[Problem] = field(default_factory=list)
     files: dict[str, Path] = field(default_factory=dict)  # prisoner id -> profile file
+    include_stale: bool = False  # let prisoner mail go to people whose data is past its check-by date
+
+    def is_stale(self, verified: dt.date) -> bool:
+        """Older than the campaign's limit before its date: an address may have changed."""
+        return (self.date - verified).days > self.campaign.stale_after_days
 
     @property
     def date(self) -> dt.date:
@@ -219,7 +224,7 @@ def _cross_check(data: CampaignData, lines: Lines, problems: list[Problem]) -> N
     days = data.campaign.stale_after_days
 
     def stale(path: Path, loc: Loc, verified: dt.date, advice: str) -> None:
-        if (data.date - verified).days > days:
+        if data.is_stale(verified):
             data.warnings.append(_at(lines, path, loc, f"last verified {verified}, more than {days} days before {data.date}{advice}", "warning"))
 
     for pid, prisoner in data.prisoners.items():

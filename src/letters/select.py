@@ -34,6 +34,13 @@ def mail_refusal(prisoner: Prisoner, data: CampaignData) -> str | None:
     facility = data.facilities[prisoner.facility]
     if facility.address is None:
         return f"no published address for {facility.name.en}"
+    if not data.include_stale:
+        for what, verified in (("profile", prisoner.last_verified), (f"{facility.name.en} address", facility.last_verified)):
+            if data.is_stale(verified):
+                return (
+                    f"{what} last verified {verified}, more than {data.campaign.stale_after_days} days before "
+                    f"{data.date}: check it against the live list, or build with --include-stale"
+                )
     if facility.country == "RU":
         return russian_profile_refusal(prisoner)
     return None
@@ -84,6 +91,13 @@ def _postcard(name: str, variant: str, what: str) -> Product:
     )
 
 
+def _occasion(variant: str, what: str) -> Product:
+    return Product(
+        f"letter-{variant}", "letter/solidarity.html", "prisoner", mail_refusal, _campaign_languages,
+        variant=variant, description=f"{what} letter to the prisoner, with room for the writer's own lines",
+    )
+
+
 def _window(base: Product) -> Product:
     """The same document with its address in a DL window envelope's field, and fold marks."""
     return replace(
@@ -130,6 +144,8 @@ _BASIC: list[Product] = [
             max_pages=1,
             description="appeal for release to the authorities (one page)",
         ),
+        _occasion("birthday", "a birthday"),
+        _occasion("new-year", "a New Year"),
         _postcard("postcard", "plain", "a plain"),
         _postcard("postcard-birthday", "birthday", "a birthday"),
         _postcard("postcard-new-year", "new-year", "a New Year"),
@@ -215,8 +231,13 @@ class Skip:
     reason: str
 
 
-def plan(data: CampaignData, products: list[str] | None = None, paper: str | None = None) -> tuple[list[Job], list[Skip]]:
-    """Every document the campaign should make, and every one it must not, with why."""
+def plan(
+    data: CampaignData, products: list[str] | None = None, paper: str | None = None, people: set[str] | None = None
+) -> tuple[list[Job], list[Skip]]:
+    """Every document the campaign should make, and every one it must not, with why.
+
+    `people` limits the plan to some people (a month's birthdays).
+    """
     jobs: list[Job] = []
     skips: list[Skip] = []
     paper = paper or data.campaign.paper
@@ -226,7 +247,7 @@ def plan(data: CampaignData, products: list[str] | None = None, paper: str | Non
             skips.append(Skip(CAMPAIGN, name, f"made on {', '.join(spec.papers)} paper only, not {paper}"))
             continue
         eligible = []
-        for pid in sorted(data.prisoners):
+        for pid in sorted(data.prisoners if people is None else people & set(data.prisoners)):
             reason = spec.refusal(data.prisoners[pid], data)
             if reason:
                 skips.append(Skip(pid, name, reason))
@@ -249,7 +270,9 @@ class Refused:
     reason: str
 
 
-def plan_messages(data: CampaignData, products: list[str] | None = None, paper: str | None = None) -> tuple[list[Job], list[Refused]]:
+def plan_messages(
+    data: CampaignData, products: list[str] | None = None, paper: str | None = None, people: set[str] | None = None
+) -> tuple[list[Job], list[Refused]]:
     """One letter per personal message in messages/<id>/, in the message's language."""
     from . import messages
     from .errors import LettersError
@@ -263,6 +286,8 @@ def plan_messages(data: CampaignData, products: list[str] | None = None, paper: 
         if not spec.takes_message or paper not in spec.papers:
             continue
         for message in found:
+            if people is not None and message.person not in people:
+                continue
             if spec.refusal(data.prisoners[message.person], data):
                 continue  # the person gets no letter at all; the plan's skips say why
             where = message.path.relative_to(data.root)

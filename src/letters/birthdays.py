@@ -1,0 +1,65 @@
+"""Birthdays: who to write to this month, and by when to post.
+
+Only full birth dates count; a person known only by the year of birth is
+listed as such and never given a guessed day. A letter abroad to a Belarusian
+or Russian prison takes weeks (post and censorship), so the list says when to
+post: `POST_DAYS_BEFORE` days before the birthday unless the caller says
+otherwise.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from .errors import LettersError
+from .load import CampaignData
+from .select import mail_refusal
+
+POST_DAYS_BEFORE = 21
+PRODUCTS = ["letter-birthday", "postcard-birthday"]
+
+
+@dataclass(frozen=True)
+class Birthday:
+    person: str
+    day: dt.date  # the birthday in the month asked for
+    born: dt.date
+    age: int
+    post_by: dt.date
+    mail: str | None  # why no mail can reach them, or None
+
+
+def parse_month(value: str) -> tuple[int, int]:
+    """'2026-12' -> (2026, 12), or a clear error."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})", value.strip())
+    if not match or not 1 <= int(match[2]) <= 12:
+        raise LettersError(f"expected a month as YYYY-MM (e.g. 2026-12), not {value!r}")
+    return int(match[1]), int(match[2])
+
+
+def in_month(born: dt.date, year: int, month: int) -> dt.date | None:
+    """The birthday in that month of that year; 29 February is kept on 28 February in other years."""
+    if born.month != month:
+        return None
+    day = min(born.day, calendar.monthrange(year, month)[1])
+    return dt.date(year, month, day)
+
+
+def month_birthdays(data: CampaignData, year: int, month: int, post_days: int = POST_DAYS_BEFORE) -> tuple[list[Birthday], list[tuple[str, int]]]:
+    """Birthdays of imprisoned people in the month, by day; and (person, year) for those known only by year."""
+    found: list[Birthday] = []
+    year_only: list[tuple[str, int]] = []
+    for pid, prisoner in sorted(data.prisoners.items()):
+        if prisoner.status != "imprisoned":
+            continue
+        born = prisoner.birth_date
+        if isinstance(born, int):
+            year_only.append((pid, born))
+            continue
+        if born is None or (day := in_month(born, year, month)) is None:
+            continue
+        found.append(Birthday(pid, day, born, year - born.year, day - dt.timedelta(days=post_days), mail_refusal(prisoner, data)))
+    return sorted(found, key=lambda b: (b.day, b.person)), year_only
