@@ -208,14 +208,36 @@ def build_campaign(
     the last second's work and the next build renders only what is missing.
     """
     data = replace(with_print_options(load_campaign(root), print_options), include_stale=include_stale)
-    out_dir = Path(out_dir)
     planned, skips = plan(data, products, paper, people)
     with_messages, refused = plan_messages(data, products, paper, people)
     planned += with_messages
     if shard:
         planned = [j for j in planned if shard_of(j.doc_id, shard[1]) == shard[0]]
-    result = BuildResult(out_dir, skipped=skips, warnings=list(data.warnings))
+    result = BuildResult(Path(out_dir), skipped=skips, warnings=list(data.warnings))
     result.failures.extend(Failure(r.doc_id, r.path, r.reason) for r in refused)
+    return render_jobs(data, planned, result, jobs=jobs, force=force, partial=bool(shard), chunk_size=chunk_size,
+                       progress=progress, bundle=not shard)
+
+
+def render_jobs(
+    data: CampaignData,
+    planned: list[Job],
+    result: BuildResult,
+    *,
+    jobs: int | None = None,
+    force: bool = False,
+    partial: bool = False,
+    chunk_size: int = 20,
+    progress: Progress | None = None,
+    bundle: bool = True,
+) -> BuildResult:
+    """Render `planned` into result.out_dir: the batch engine under builds and packs.
+
+    `partial`: the folder also holds documents of other runs (shards), which stay.
+    """
+    out_dir = result.out_dir
+    skips = result.skipped
+    shard = partial
     with build_lock(out_dir):
         existing = _previous_entries(out_dir)
         previous = {} if force else existing
@@ -278,7 +300,7 @@ def build_campaign(
             save(now=False)
             if progress:
                 progress(len(chunk), total, failures)
-        if not shard:  # a shard holds part of each product; `letters merge` output is bundled by the next build
+        if bundle:  # a shard holds part of each product; `letters merge` makes the bundles
             bundles = make_bundles(out_dir, plan_bundles(list(done.values())), existing, data.campaign.print.duplex != "off")
             done.update((b.id, b) for b in bundles)
             planned_ids.update(b.id for b in bundles)

@@ -278,6 +278,113 @@ def birthdays(campaign: Path, month: str, post_days: int, include_stale: bool, a
                    + ", ".join(f"{pid} ({year})" for pid, year in year_only))
 
 
+DB = click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="The ledger (SQLite) to use; default: $LETTERS_DB, or letters.sqlite in the campaign folder.")
+
+
+@main.command()
+@click.argument("campaign", type=CAMPAIGN)
+@click.option("--volunteers", "count", type=click.IntRange(min=1), help="How many volunteers (numbered 1..N).")
+@click.option("--names", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="A file with one volunteer's name per line (instead of numbers).")
+@click.option("--per-volunteer", type=click.IntRange(min=1), help="People per volunteer (default: enough to cover everyone once).")
+@click.option("--lang", type=click.Choice(["be", "ru"]), help="Language of the letters (default: the campaign's first).")
+@click.option("--envelope", type=click.Choice(["envelope-dl", "envelope-c5", "envelope-c6", "envelope-us10", "none"]), default="envelope-dl", show_default=True, help="The envelope in each pack, or none.")
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder (default: output/<campaign>-pack-K<n>).")
+@click.option("--include-stale", is_flag=True, help="Include people whose data is past the campaign's stale_after_days.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
+@DB
+def pack(campaign: Path, count: int | None, names: Path | None, per_volunteer: int | None, lang: str | None, envelope: str,
+         out_dir: Path | None, include_stale: bool, jobs: int | None, db: Path | None) -> None:
+    """Packs for a letter-writing evening: one PDF per volunteer, and an organizer's sheet.
+
+    The people who can receive mail are shared out least-written-first (from
+    the ledger), nobody twice in a pack, as evenly as the numbers allow. Each
+    pack: a cover page (how to write, what never to write, how to post), then
+    for each person the writer's sheet, the letter and the envelope, padded for
+    double-sided printing. Every letter goes into the ledger with its number,
+    which is printed on the writer's sheet.
+    """
+    from .packs import make_packs, volunteers_from
+
+    volunteers = volunteers_from(count, names)
+    result = make_packs(campaign, volunteers, out_dir, per_volunteer, lang, None if envelope == "none" else envelope,
+                        db, jobs, include_stale, progress=_Progress(quiet=True))
+    click.echo(f"pack {result.pack}: {len(result.seats)} letters for {len(volunteers)} volunteers in {result.out_dir / 'packs'}")
+    for label, path in result.files.items():
+        click.echo(f"  {label}: {path}")
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["sent", "returned", "reply"]))
+@click.argument("numbers", nargs=-1, required=True)
+@click.option("--campaign", type=CAMPAIGN, required=True, help="The campaign the letters belong to.")
+@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), help="When it happened (default: today).")
+@DB
+def log(kind: str, numbers: tuple[str, ...], campaign: Path, on, db: Path | None) -> None:
+    """Record what happened to letters: `letters log sent K3-2-1 K3-2-2 --campaign DIR`.
+
+    NUMBERS are the letter numbers printed on the writer's sheets and the
+    organizer's sheet. An unknown number records nothing at all (exit 1).
+    """
+    import datetime as dt
+
+    from .ledger import Ledger, campaign_key, db_path
+
+    with Ledger(db_path(campaign, db)) as ledger:
+        count = ledger.log(campaign_key(campaign), kind, list(numbers), on.date() if on else dt.date.today())
+    click.echo(f"recorded {count} letter(s) as {kind}")
+
+
+@main.command()
+@click.argument("campaign", type=CAMPAIGN)
+@click.option("--csv", "as_csv", is_flag=True, help="CSV instead of a table.")
+@DB
+def stats(campaign: Path, as_csv: bool, db: Path | None) -> None:
+    """Per person: letters generated, sent, returned, replies, and the last one sent."""
+    import csv
+
+    from .ledger import Ledger, campaign_key, db_path
+    from .load import load_campaign
+
+    data = load_campaign(campaign)
+    with Ledger(db_path(campaign, db)) as ledger:
+        counts = ledger.counts(campaign_key(campaign))
+    header = ["prisoner", "generated", "sent", "returned", "replies", "last sent"]
+    rows = [[pid, str(c.generated), str(c.sent), str(c.returned), str(c.replies), c.last_sent or ""]
+            for pid in sorted(set(counts) | {p for p, x in data.prisoners.items() if x.status == "imprisoned"})
+            for c in [counts.get(pid) or _zero(pid)]]
+    if as_csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        return
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _zero(pid: str):
+    from .ledger import Counts
+
+    return Counts(pid)
+
+
+@main.command()
+@click.argument("campaign", type=CAMPAIGN)
+@click.argument("prisoner_id")
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder to write the archive into.")
+@DB
+def archive(campaign: Path, prisoner_id: str, out_dir: Path, db: Path | None) -> None:
+    """The letter bank for one person: copies of everything generated for them, with the ledger's record.
+
+    To hand over after release. Volunteers appear by number, not by name.
+    """
+    from .archive import make_archive
+
+    result = make_archive(campaign, prisoner_id, out_dir, db)
+    click.echo(f"archived {result.copied} document(s) for {prisoner_id} into {out_dir}"
+               + (f"; {len(result.missing)} no longer on disk (listed in index.json)" if result.missing else ""))
+
+
 class _Progress:
     """A bar on a terminal; one line per finished chunk otherwise; nothing with --quiet."""
 

@@ -201,6 +201,7 @@ class Composer:
             chosen = phrasebook.suggest(self.phrasebook, job.prisoner_id, job.writer)
             context["phrases"] = [{"id": p.id, "title": p.title, **p.text} for p in chosen]
             context["writer"] = job.writer
+            context["tag"] = job.tag
         try:
             context.update(self.layout(job, context))
         except ValueError as exc:  # FitError, or a label --start beyond the sheet

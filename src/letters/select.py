@@ -197,6 +197,7 @@ class Job:
     message: str | None = None  # a text file with the writer's own words
     phrases: tuple[str, ...] = ()  # phrase ids whose sentences are the writer's words
     writer: int = 1  # which writer a writer's sheet suggests phrases for
+    tag: str = ""  # a pack's number for the letter this writer's sheet goes with (printed on it)
 
     @property
     def name(self) -> str:
@@ -208,6 +209,8 @@ class Job:
             name += "-phrases"
         if self.writer != 1:
             name += f"-writer{self.writer}"
+        if self.tag:
+            name += f"-{self.tag}"
         return name
 
     @property
@@ -298,3 +301,39 @@ def plan_messages(
                 continue
             jobs.append(Job(spec, message.person, lang, paper, message=str(message.path)))
     return jobs, refused
+
+
+def assign(
+    people: list[str], written: dict[str, tuple[int, ...]], volunteers: int, per_volunteer: int | None, seed: str
+) -> list[list[str]]:
+    """Share people out to volunteers for an event: the least written first (by `written`,
+    e.g. (letters sent, letters generated) from the ledger), nobody twice in one pack,
+    and everyone covered as evenly as the numbers allow.
+
+    Each volunteer gets `per_volunteer` people (default: enough for everyone to be
+    covered once), at most everyone. Ties are broken by a hash with `seed`, so
+    equally-written people take turns from one event to the next.
+    """
+    import hashlib
+    import math
+
+    if volunteers < 1:
+        raise ValueError("at least one volunteer")
+    if not people:
+        return [[] for _ in range(volunteers)]
+    order = sorted(people, key=lambda p: (written.get(p, ()), hashlib.sha256(f"{seed}\0{p}".encode()).hexdigest()))
+    per = min(per_volunteer or math.ceil(len(order) / volunteers), len(order))
+    total = volunteers * per
+    rank = {p: i for i, p in enumerate(order)}
+    # how many packs each person should be in: the same for all, one more for the least written
+    quota = {p: total // len(order) + (1 if rank[p] < total % len(order) else 0) for p in order}
+    packs: list[list[str]] = [[] for _ in range(volunteers)]
+    given = dict.fromkeys(order, 0)
+    for _ in range(per):
+        for pack in packs:
+            # whoever has the fewest writers so far; then whoever is owed most; then the least written
+            best = min((p for p in order if p not in pack), key=lambda p: (given[p], -quota[p], rank[p]))
+            quota[best] -= 1
+            given[best] += 1
+            pack.append(best)
+    return packs

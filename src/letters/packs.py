@@ -1,0 +1,194 @@
+"""Event packs: one printable PDF per volunteer, and a sheet for the organizer.
+
+`letters pack CAMPAIGN --volunteers N` shares out the people who can receive
+mail (least written first, from the ledger), renders each one's writer's
+sheet, letter and envelope through the batch engine, and merges per
+volunteer: a cover page, then for each person the sheet, the letter and the
+envelope, each padded to an even page count so everything starts on a front
+side in duplex. Every letter and envelope is recorded in the ledger with the
+pack and the volunteer; the letter's number is printed on the writer's sheet,
+never on the letter. Volunteers' names appear only on the cover and the
+organizer's sheet (volunteer audience), never on anything posted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from . import compose, record
+from .assemble import merge_pdfs
+from .build import BuildResult, render_jobs
+from .errors import LettersError
+from .ledger import Generated, Ledger, campaign_key, db_path
+from .load import CampaignData, load_campaign
+from .render import Renderer, write_atomic
+from .select import PRODUCTS, Job, assign, mail_refusal
+
+
+@dataclass(frozen=True)
+class Volunteer:
+    number: int
+    name: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.name or f"Volunteer {self.number}"
+
+    @property
+    def file_name(self) -> str:
+        slug = re.sub(r"[^\w]+", "-", (self.name or "").lower()).strip("-")
+        return f"{self.number:02d}-{slug}.pdf" if slug else f"{self.number:02d}.pdf"
+
+
+def volunteers_from(count: int | None, names_file: Path | None) -> list[Volunteer]:
+    """Numbered volunteers, or named ones from a file (one name per line)."""
+    if names_file:
+        try:
+            names = [line.strip() for line in Path(names_file).read_text(encoding="utf-8").splitlines() if line.strip()]
+        except (OSError, UnicodeDecodeError) as exc:
+            raise LettersError(f"{names_file}: cannot read the volunteers' names ({exc})") from None
+        if not names:
+            raise LettersError(f"{names_file}: no names in it (one volunteer per line)")
+        if count is not None and count != len(names):
+            raise LettersError(f"--volunteers {count} but {names_file} names {len(names)}")
+        return [Volunteer(i, name) for i, name in enumerate(names, start=1)]
+    if not count or count < 1:
+        raise LettersError("say how many volunteers (--volunteers N) or name them (--names FILE)")
+    return [Volunteer(i) for i in range(1, count + 1)]
+
+
+@dataclass
+class Seat:
+    """One person in one volunteer's pack, and the documents for them."""
+
+    volunteer: Volunteer
+    person: str
+    number: str  # the letter's number in the ledger, e.g. K3-2-1
+    sheet: Job
+    letter: Job
+    envelope: Job | None
+
+
+@dataclass
+class PackResult:
+    pack: str
+    out_dir: Path
+    seats: list[Seat]
+    files: dict[str, Path] = field(default_factory=dict)  # volunteer label (or "organizer") -> PDF
+    build: BuildResult | None = None
+
+
+def make_packs(
+    root: Path,
+    volunteers: list[Volunteer],
+    out_dir: Path | None = None,
+    per_volunteer: int | None = None,
+    lang: str | None = None,
+    envelope: str | None = "envelope-dl",
+    db: Path | None = None,
+    jobs: int | None = None,
+    include_stale: bool = False,
+    progress=None,
+) -> PackResult:
+    data = replace(load_campaign(root), include_stale=include_stale)
+    lang = lang or data.campaign.languages[0]
+    if lang not in ("be", "ru"):
+        raise LettersError(f"--lang must be be or ru, not {lang!r}")
+    if envelope and (envelope not in PRODUCTS or PRODUCTS[envelope].layout != "envelope"):
+        raise LettersError(f"--envelope must be one of {', '.join(n for n, p in PRODUCTS.items() if p.layout == 'envelope')} or none")
+    people = [pid for pid in sorted(data.prisoners) if mail_refusal(data.prisoners[pid], data) is None]
+    if not people:
+        raise LettersError(f"nobody in {root} can receive mail now (see `letters build` for the reasons)")
+    key = campaign_key(root)
+    with Ledger(db_path(root, db)) as ledger:
+        counts = ledger.counts(key)
+        number = ledger.next_pack_number(key)
+        pack = f"K{number}"
+        written = {p: (c.sent, c.generated) for p, c in counts.items()}
+        shares = assign(people, written, len(volunteers), per_volunteer, seed=f"{key}:{pack}")
+        out_dir = Path(out_dir or Path("output") / f"{key}-pack-{pack}")
+        seats = _seats(data, volunteers, shares, pack, lang, envelope)
+        unique = list({job.doc_id: job for seat in seats for job in (seat.sheet, seat.letter, seat.envelope) if job}.values())
+        result = render_jobs(data, unique, BuildResult(out_dir), jobs=jobs, partial=True, bundle=False, progress=progress)
+        if result.failures:
+            lines = "\n  ".join(f"{f.path}: {f.reason}" for f in result.failures)
+            raise LettersError(f"pack {pack} not made, {len(result.failures)} document(s) failed:\n  {lines}")
+        entries = {e.id: e for e in result.entries}
+        files = _assemble(data, out_dir, pack, volunteers, seats, entries, counts)
+        ledger.record_pack(key, number, data.date, len(volunteers), [
+            Generated(seat_doc_id, key, seat.person, job.product.name, job.lang, data.date, pack, seat.volunteer.label,
+                      str((out_dir / entries[job.doc_id].path).resolve()), entries[job.doc_id].sha256)
+            for seat in seats
+            for seat_doc_id, job in ((seat.number, seat.letter), (f"{seat.number}E", seat.envelope)) if job
+        ])
+    return PackResult(pack, out_dir, seats, files, result)
+
+
+def _seats(data: CampaignData, volunteers: list[Volunteer], shares: list[list[str]], pack: str, lang: str, envelope: str | None) -> list[Seat]:
+    paper = data.campaign.paper
+    envelope_lang = data.campaign.languages[0]
+    seats = []
+    for volunteer, people in zip(volunteers, shares, strict=True):
+        for k, person in enumerate(people, start=1):
+            number = f"{pack}-{volunteer.number}-{k}"
+            seats.append(Seat(
+                volunteer, person, number,
+                Job(PRODUCTS["writer-sheet"], person, lang, paper, writer=volunteer.number, tag=number),
+                Job(PRODUCTS["letter"], person, lang, paper),
+                Job(PRODUCTS[envelope], person, envelope_lang, paper) if envelope else None,
+            ))
+    return seats
+
+
+def _assemble(data, out_dir: Path, pack: str, volunteers: list[Volunteer], seats: list[Seat], entries: dict[str, record.Entry], counts) -> dict[str, Path]:
+    """Cover pages and the organizer's sheet, then one merged PDF per volunteer."""
+    composer = compose.Composer(data)
+    renderer = Renderer.shared()
+    roots = [Path(data.root), *compose.template_dirs(data.root)]
+    names = {pid: p.names for pid, p in data.prisoners.items()}
+    base = composer.context(Job(PRODUCTS["appeal"], None, "en", data.campaign.paper))
+    files: dict[str, Path] = {}
+    manifest: list[record.Entry] = list(entries.values())
+    for volunteer in volunteers:
+        mine = [s for s in seats if s.volunteer == volunteer]
+        html = composer.env.get_template("pack/cover.html").render(
+            {**base, "pack": pack, "volunteer": volunteer, "seats": [_seat_row(s, names) for s in mine]})
+        cover, _ = renderer.render(html, Path(data.root), roots)
+        parts = [cover] + [(out_dir / entries[job.doc_id].path).read_bytes()
+                           for s in mine for job in (s.sheet, s.letter, s.envelope) if job]
+        pdf, pages = merge_pdfs(parts, f"Pack {pack}: {volunteer.label}", pad_to_even=True)
+        path = out_dir / "packs" / volunteer.file_name
+        write_atomic(path, pdf)
+        files[volunteer.label] = path
+        manifest.append(_pack_entry(f"pack-{pack}-{volunteer.number}", path, out_dir, pdf, pages,
+                                    f"Pack {pack}: {volunteer.label}", [s.number for s in mine]))
+    rows = [_seat_row(s, names) for s in seats]
+    coverage = sorted({s.person for s in seats})
+    html = composer.env.get_template("pack/organizer.html").render({
+        **base, "pack": pack, "volunteers": volunteers, "seats": rows,
+        "coverage": [{"person": p, "latin": f"{names[p].latin.first} {names[p].latin.last}",
+                      "writers": sum(1 for s in seats if s.person == p),
+                      "before": counts.get(p)} for p in coverage],
+    })
+    pdf, pages = renderer.render(html, Path(data.root), roots)
+    path = out_dir / "packs" / "organizer.pdf"
+    write_atomic(path, pdf)
+    files["organizer"] = path
+    manifest.append(_pack_entry(f"pack-{pack}-organizer", path, out_dir, pdf, pages, f"Pack {pack}: organizer's sheet", [s.number for s in seats]))
+    record.write_manifest(out_dir, data.campaign.title, manifest, [])
+    return files
+
+
+def _seat_row(seat: Seat, names) -> dict[str, str]:
+    n = names[seat.person]
+    return {"number": seat.number, "person": seat.person, "latin": f"{n.latin.first} {n.latin.last}",
+            "cyrillic": f"{getattr(n, seat.letter.lang).first} {getattr(n, seat.letter.lang).last}",
+            "volunteer": seat.volunteer.label, "volunteer_number": str(seat.volunteer.number)}
+
+
+def _pack_entry(doc_id: str, path: Path, out_dir: Path, pdf: bytes, pages: int, title: str, parts: list[str]) -> record.Entry:
+    return record.Entry(id=doc_id, product="pack", audience="volunteer", prisoner=None, lang="mul", paper="",
+                        path=path.relative_to(out_dir).as_posix(), pages=pages, sha256=record.sha256(pdf), title=title,
+                        kind="pack", parts=tuple(parts))
