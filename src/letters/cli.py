@@ -278,6 +278,46 @@ def birthdays(campaign: Path, month: str, post_days: int, include_stale: bool, a
                    + ", ".join(f"{pid} ({year})" for pid, year in year_only))
 
 
+@main.command("import")
+@click.argument("sheet", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--campaign", type=CAMPAIGN, required=True, help="The campaign folder to import into.")
+@click.option("--dry-run", is_flag=True, help="Only show what would change; write nothing.")
+@click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="More header names for the fields (YAML, like templates/import/columns.yaml).")
+def import_(sheet: Path, campaign: Path, dry_run: bool, mapping: Path | None) -> None:
+    """Import prisoner profiles and facilities from SHEET (.csv or .xlsx).
+
+    CSV in UTF-8 (with or without BOM), comma, semicolon or tab; headers in
+    English, Belarusian or Russian (see templates/import/columns.yaml). Rows
+    with problems are reported by row, column and reason (exit 1) and the good
+    rows are written. Re-importing updates existing profiles field by field and
+    keeps what the sheet does not have.
+    """
+    from .spreadsheet import import_sheet
+
+    result = import_sheet(campaign, sheet, dry_run=dry_run, mapping=mapping)
+    for header in result.unused:
+        click.echo(f"{sheet}: column {header!r} is not used (no field is known by that name; see --mapping)", err=True)
+    for change in result.changes:
+        click.echo(f"{'would add' if dry_run and change.kind == 'new' else 'would update' if dry_run else 'added' if change.kind == 'new' else 'updated'} "
+                   f"{change.what} {change.id}" + "".join(f"\n    {line}" for line in change.fields))
+    for problem in result.problems:
+        click.echo(f"{sheet}: {problem}", err=True)
+    click.echo(f"{result.rows} row(s): {len(result.changes)} change(s), {len(result.problems)} with problems"
+               + ("; dry run, nothing written" if dry_run else ""), err=True)
+    if result.problems:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("campaign", type=CAMPAIGN)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The CSV file to write.")
+def export(campaign: Path, output: Path) -> None:
+    """Export the campaign's profiles (with their facilities) as CSV, to share or edit and import again."""
+    from .spreadsheet import export_csv
+
+    click.echo(f"wrote {export_csv(campaign, output)} profile(s) to {output}")
+
+
 DB = click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="The ledger (SQLite) to use; default: $LETTERS_DB, or letters.sqlite in the campaign folder.")
 
 
