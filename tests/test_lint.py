@@ -85,14 +85,19 @@ def test_cli_lint_refuses_a_file_that_is_not_utf8(tmp_path):
     assert result.exit_code == 1 and "not UTF-8 text" in result.output and "Traceback" not in result.output
 
 
-def test_the_build_refuses_a_prisoner_document_that_breaks_a_rule_and_makes_the_rest(campaign, tmp_path):
-    root = campaign("minimal")
-    texts = root / "templates" / "texts"
-    texts.mkdir(parents=True)
+def with_letter_text(root, old: str, new: str):
+    """The campaign with its own copy of the letter's words, one phrase changed."""
     from letters.compose import builtin_templates_dir
 
+    texts = root / "templates" / "texts"
+    texts.mkdir(parents=True)
     source = (builtin_templates_dir() / "texts" / "solidarity.yaml").read_text(encoding="utf-8")
-    (texts / "solidarity.yaml").write_text(source.replace("душэўнага спакою", "хуткай свабоды"), encoding="utf-8")
+    (texts / "solidarity.yaml").write_text(source.replace(old, new, 1), encoding="utf-8")
+    return root
+
+
+def test_the_build_refuses_a_prisoner_document_that_breaks_a_rule_and_makes_the_rest(campaign, tmp_path):
+    root = with_letter_text(campaign("minimal"), "душэўнага спакою", "хуткай свабоды")
     result = build_campaign(root, tmp_path / "out", jobs=1)
     assert [f.doc_id for f in result.failures] == ["letter-alena-testava-be"]
     assert 'refused by the lint' in result.failures[0].reason and '"свабоды"' in result.failures[0].reason
@@ -132,13 +137,7 @@ def test_every_builtin_template_passes_the_lint(tmp_path):
 
 
 def test_warnings_are_reported_and_do_not_block(campaign, tmp_path):
-    root = campaign("minimal")
-    texts = root / "templates" / "texts"
-    texts.mkdir(parents=True)
-    from letters.compose import builtin_templates_dir
-
-    source = (builtin_templates_dir() / "texts" / "solidarity.yaml").read_text(encoding="utf-8")
-    (texts / "solidarity.yaml").write_text(source.replace("Абдымаю Вас", "Абдымаю Вас з ГУМа"), encoding="utf-8")
+    root = with_letter_text(campaign("minimal"), "Абдымаю Вас", "Абдымаю Вас з ГУМа")
     result = build_campaign(root, tmp_path / "out", ["letter"], jobs=1)
     assert result.ok and len(documents(result)) == 2
     warned = [w.message for w in result.warnings if "abbreviations" in w.message]
