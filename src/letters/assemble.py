@@ -348,19 +348,24 @@ def labels_layout(
 
 def merge_pdfs(parts: list[bytes], title: str, pad_to_even: bool) -> tuple[bytes, int]:
     """One PDF from many, in order; with `pad_to_even` each part is followed by a blank
-    page when it has an odd page count, so every part starts on a front side in duplex."""
+    page when it has an odd page count, so every part starts on a front side in duplex.
+
+    pikepdf (qpdf) copies pages as objects, about four times faster than pypdf here;
+    `deterministic_id` keeps the same parts giving the same bytes.
+    """
     import io
 
-    from pypdf import PdfReader, PdfWriter
+    import pikepdf
 
-    writer = PdfWriter()
+    merged = pikepdf.Pdf.new()
     for data in parts:
-        reader = PdfReader(io.BytesIO(data))
-        writer.append(reader)
-        if pad_to_even and len(reader.pages) % 2:
-            box = reader.pages[-1].mediabox
-            writer.add_blank_page(float(box.width), float(box.height))
-    writer.add_metadata({"/Title": title, "/Producer": "letters"})
+        part = pikepdf.Pdf.open(io.BytesIO(data))
+        merged.pages.extend(part.pages)
+        if pad_to_even and len(part.pages) % 2:
+            x0, y0, x1, y1 = (float(v) for v in part.pages[-1].mediabox)
+            merged.add_blank_page(page_size=(x1 - x0, y1 - y0))
+    merged.docinfo["/Title"] = title
+    merged.docinfo["/Producer"] = "letters"
     out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue(), len(writer.pages)
+    merged.save(out, deterministic_id=True)
+    return out.getvalue(), len(merged.pages)

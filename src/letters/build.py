@@ -111,11 +111,12 @@ def gate(composer: compose.Composer, job: Job, html: str) -> list[Problem]:
     return [Problem(where, f"{job.doc_id}: {f}", severity="warning") for f in findings]
 
 
-def document_key(html: str, data: CampaignData, job: Job) -> str:
+def document_key(html: str, data: CampaignData, job: Job, rules: str = "") -> str:
     """Everything that determines a PDF: its HTML (templates, texts, profile, facility,
-    campaign settings are all in it), the photo it shows, the fonts and the versions."""
+    campaign settings are all in it), the photo it shows, the fonts and the versions;
+    and the lint rules it passed, so new rules check it again."""
     digest = hashlib.sha256()
-    for part in (_static_key(), job.paper, html):
+    for part in (_static_key(), job.paper, html, rules if job.product.audience == "prisoner" else ""):
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")
     for person in job.people:
@@ -247,19 +248,20 @@ def render_jobs(
         for job in planned:
             try:
                 html = composer.html(job)
-                result.warnings.extend(gate(composer, job, html))
+                key = document_key(html, data, job, composer.rules.digest)
+                old = previous.get(job.doc_id)
+                if old and old.key == key and old.path == job.relpath:
+                    # the same HTML passed the same lint rules when it was made
+                    done[job.doc_id] = old
+                    result.reused += 1
+                else:
+                    pending.append(Pending(job, html, key))  # linted just before it is rendered
             except LettersError as exc:
                 result.failures.append(Failure(job.doc_id, job.relpath, exc.format_message()))
                 continue
-            key = document_key(html, data, job)
-            result.warnings.extend(composer.notes)
-            composer.notes.clear()
-            old = previous.get(job.doc_id)
-            if old and old.key == key and old.path == job.relpath:
-                done[job.doc_id] = old
-                result.reused += 1
-            else:
-                pending.append(Pending(job, html, key))
+            finally:
+                result.warnings.extend(composer.notes)
+                composer.notes.clear()
         total = len(planned)
         if progress:
             progress(len(done) + len(result.failures), total, list(result.failures))
@@ -282,7 +284,22 @@ def render_jobs(
                 record.write_manifest(out_dir, data.campaign.title, entries(), _skipped(skips))
                 last_save = time.monotonic()
 
-        for chunk, outcomes in _render_chunks(chunked(pending, chunk_size), data, jobs):
+        def admit(chunk: list[Pending]) -> list[Pending]:
+            # The safety gate, chunk by chunk as chunks are handed to workers, so that
+            # linting overlaps rendering instead of delaying it.
+            passed, refused = [], []
+            for item in chunk:
+                try:
+                    result.warnings.extend(gate(composer, item.job, item.html))
+                    passed.append(item)
+                except LettersError as exc:
+                    refused.append(Failure(item.job.doc_id, item.job.relpath, exc.format_message()))
+            result.failures.extend(refused)
+            if progress and refused:
+                progress(len(refused), total, refused)
+            return passed
+
+        for chunk, outcomes in _render_chunks(chunked(pending, chunk_size), data, jobs, admit):
             failures = []
             for item, outcome in zip(chunk, outcomes, strict=True):
                 try:
@@ -338,7 +355,8 @@ class BundlePlan:
 def plan_bundles(documents: list[record.Entry]) -> list[BundlePlan]:
     """Documents to print in one go: each product for the whole campaign, and everything for one person.
 
-    Products that already make one document for everyone (card sheets, labels) need no bundle.
+    Products that already make one document for everyone (card sheets, labels) need no bundle,
+    nor does a person with a single document.
     Parts follow the order of `letters products`, then person, then language.
     """
     rank = {name: i for i, name in enumerate(PRODUCTS)}
@@ -354,6 +372,8 @@ def plan_bundles(documents: list[record.Entry]) -> list[BundlePlan]:
         plans.append(BundlePlan(f"bundle-{name}", f"bundles/{name}.pdf", name, None, parts, f"{name}: everyone"))
     for person in sorted({d.prisoner for d in docs}):
         parts = [d for d in docs if d.prisoner == person]
+        if len(parts) < 2:
+            continue  # one document is already everything for that person
         plans.append(BundlePlan(f"bundle-{person}", f"bundles/people/{person}.pdf", "bundle", person, parts, f"Everything for {person}"))
     return plans
 
@@ -407,20 +427,27 @@ def _skipped(skips: list[Skip]) -> list[dict[str, str]]:
     return [{"prisoner": s.prisoner_id, "product": s.product, "reason": s.reason} for s in skips]
 
 
-def _render_chunks(chunks: list[list[Pending]], data: CampaignData, jobs: int | None) -> Iterator[tuple[list[Pending], list]]:
-    """Yield (chunk, outcomes) as chunks finish: in this process, or on a spawn pool."""
+def _render_chunks(
+    chunks: list[list[Pending]], data: CampaignData, jobs: int | None, admit: Callable[[list[Pending]], list[Pending]]
+) -> Iterator[tuple[list[Pending], list]]:
+    """Yield (chunk, outcomes) as chunks finish: in this process, or on a spawn pool.
+
+    `admit` filters each chunk just before it is rendered (the lint's gate).
+    """
     workers = min(jobs or os.cpu_count() or 1, len(chunks))
     base, roots = Path(data.root), _roots(data)
     if workers <= 1:
         for chunk in chunks:
-            yield chunk, render_chunk([p.html for p in chunk], base, roots)
+            if chunk := admit(chunk):
+                yield chunk, render_chunk([p.html for p in chunk], base, roots)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     context = multiprocessing.get_context("spawn")  # WeasyPrint's GLib state must not be forked
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        futures = {pool.submit(render_chunk, [p.html for p in chunk], base, roots): chunk for chunk in chunks}
+        futures = {pool.submit(render_chunk, [p.html for p in chunk], base, roots): chunk
+                   for chunk in map(admit, chunks) if chunk}
         for future in as_completed(futures):
             # pop: a finished chunk's PDFs must not stay in memory until the build ends
             yield futures.pop(future), future.result()

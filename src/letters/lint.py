@@ -14,6 +14,7 @@ import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -70,10 +71,26 @@ class Rules:
     max_chars: int
     length: Rule
     images: Rule
+    index: dict[tuple[str, ...], list[Rule]] = field(init=False, repr=False)  # word form -> rules naming it
+    longest: int = field(init=False)  # most words in one entry ("жыве беларусь": 2)
 
-    @property
-    def longest(self) -> int:
-        return max((len(f) for r in self.rules.values() for f in r.forms), default=1)
+    def __post_init__(self) -> None:
+        index: dict[tuple[str, ...], list[Rule]] = {}
+        for rule in self.rules.values():
+            for form in rule.forms:
+                index.setdefault(form, []).append(rule)
+        object.__setattr__(self, "index", index)
+        object.__setattr__(self, "longest", max((len(f) for f in index), default=1))
+
+    @cached_property
+    def digest(self) -> str:
+        """A fingerprint of the rules (stable across processes), for the build's cache keys."""
+        import hashlib
+
+        parts = [str(self.max_chars)]
+        for rule in [*self.rules.values(), self.length, self.images]:
+            parts += [rule.name, rule.severity, *sorted(" ".join(f) for f in rule.forms), *(p.pattern for p in rule.patterns)]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -147,11 +164,9 @@ def _line_findings(number: int, line: str, rules: Rules) -> list[Finding]:
     words = [normalize(t.group()) for t in tokens]
     for i in range(len(tokens)):
         for n in range(min(rules.longest, len(tokens) - i), 0, -1):
-            key = tuple(words[i : i + n])
-            for rule in rules.rules.values():
-                if key in rule.forms:
-                    start, end = tokens[i].start(), tokens[i + n - 1].end()
-                    found.append(_finding(rule, number, start, end, line[start:end]))
+            for rule in rules.index.get(tuple(words[i : i + n]), ()):
+                start, end = tokens[i].start(), tokens[i + n - 1].end()
+                found.append(_finding(rule, number, start, end, line[start:end]))
     for rule in rules.rules.values():
         for pattern in rule.patterns:
             found.extend(_finding(rule, number, m.start(), m.end(), m.group()) for m in pattern.finditer(line))
