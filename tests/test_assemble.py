@@ -410,3 +410,16 @@ def test_calibration_offsets_move_the_envelope_text_exactly(tmp_path):
     assert [c["text"] for c in before] == [c["text"] for c in after]
     for old, new in zip(before, after, strict=True):
         assert abs(mm(new["x0"] - old["x0"]) + 1.25) < TOL and abs(mm(new["top"] - old["top"]) - 3) < TOL
+
+
+def test_a_large_product_is_bundled_in_volumes(tmp_path, monkeypatch):
+    import letters.build
+
+    monkeypatch.setattr(letters.build, "BUNDLE_LIMIT", 3)
+    root = make_campaign(tmp_path)
+    result = build_campaign(root, tmp_path / "out", ["letter"], jobs=1)
+    letters_ = documents(result, product="letter")
+    volumes = sorted((d for d in documents(result, kind="bundle") if d["product"] == "letter"), key=lambda d: d["path"])
+    assert [v["path"] for v in volumes] == [f"bundles/letter-00{i}.pdf" for i in (1, 2, 3, 4)]
+    assert [len(v["parts"]) for v in volumes] == [3, 3, 3, 1]  # 10 letters: 5 people, be and ru
+    assert sum(v["pages"] for v in volumes) == sum(d["pages"] + d["pages"] % 2 for d in letters_)

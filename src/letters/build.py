@@ -342,6 +342,9 @@ def with_print_options(data: CampaignData, options: dict[str, Any] | None) -> Ca
     return replace(data, campaign=data.campaign.model_copy(update={"print": settings}))
 
 
+BUNDLE_LIMIT = 500  # documents per bundle file: printable in one go, and bounded memory
+
+
 @dataclass(frozen=True)
 class BundlePlan:
     id: str
@@ -369,7 +372,11 @@ def plan_bundles(documents: list[record.Entry]) -> list[BundlePlan]:
         if PRODUCTS[name].per_campaign:
             continue
         parts = [d for d in docs if d.product == name]
-        plans.append(BundlePlan(f"bundle-{name}", f"bundles/{name}.pdf", name, None, parts, f"{name}: everyone"))
+        volumes = [parts[i : i + BUNDLE_LIMIT] for i in range(0, len(parts), BUNDLE_LIMIT)]
+        for number, volume in enumerate(volumes, start=1):
+            suffix = f"-{number:03d}" if len(volumes) > 1 else ""
+            title = f"{name}: everyone" + (f" ({number} of {len(volumes)})" if suffix else "")
+            plans.append(BundlePlan(f"bundle-{name}{suffix}", f"bundles/{name}{suffix}.pdf", name, None, volume, title))
     for person in sorted({d.prisoner for d in docs}):
         parts = [d for d in docs if d.prisoner == person]
         if len(parts) < 2:
