@@ -139,3 +139,17 @@ def test_writer_sheet_shows_its_writers_phrases_and_a_letter_can_be_built_from_i
     assert chosen[0].text["ru"].split(",")[0] in letter
     with pytest.raises(LettersError, match=re.escape("unknown phrase 'books.99': books has books.1 to books.10")):
         render_document(root, "letter", "alena-testava", tmp_path / "x.pdf", phrases=["books.99"])
+
+
+def test_check_lints_the_writers_messages(campaign):
+    from click.testing import CliRunner
+
+    from letters.cli import main
+
+    root = campaign("messages", base="minimal")
+    result = CliRunner().invoke(main, ["check", str(root)])
+    assert result.exit_code == 1
+    assert f"{root}/messages/alena-testava/boris.ru.txt:1: error: column 11: politics: \"свободы\"" in result.output
+    assert "1 error(s) in the writers' messages" in result.output
+    (root / "messages" / "alena-testava" / "boris.ru.txt").unlink()
+    assert CliRunner().invoke(main, ["check", str(root)]).exit_code == 0

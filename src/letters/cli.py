@@ -34,9 +34,12 @@ def main() -> None:
 def check(campaign: Path) -> None:
     """Validate a campaign folder: every error with its file, line and field.
 
-    Exits 1 when there are errors; warnings (stale profiles, facilities without
-    an address) are shown but do not fail.
+    Also checks the writers' messages (messages/<id>/*.txt) with the lint and the
+    campaign's lint.yaml. Exits 1 when there are errors; warnings (stale
+    profiles, facilities without an address, lint warnings) are shown but do
+    not fail.
     """
+    from . import messages
     from .errors import CampaignError
     from .load import load_campaign
 
@@ -46,11 +49,15 @@ def check(campaign: Path) -> None:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         raise click.ClickException(f"{len(exc.problems)} error(s); nothing was built") from None
-    for warning in data.warnings:
-        click.echo(str(warning), err=True)
+    found = messages.check(campaign, set(data.prisoners))
+    for problem in [*data.warnings, *found]:
+        click.echo(str(problem), err=True)
+    errors = [p for p in found if p.severity == "error"]
+    if errors:
+        raise click.ClickException(f"{len(errors)} error(s) in the writers' messages")
     click.echo(
         f"{campaign}: {len(data.prisoners)} people, {len(data.facilities)} facilities, "
-        f"{len(data.addressees)} addressees; no errors, {len(data.warnings)} warning(s)"
+        f"{len(data.addressees)} addressees; no errors, {len(data.warnings) + len(found)} warning(s)"
     )
 
 

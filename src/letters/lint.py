@@ -105,11 +105,12 @@ class Finding:
     suggestion: str
     end: int = field(default=0, compare=False)
 
+    @property
+    def message(self) -> str:
+        return f'{self.rule}: "{self.text}": {self.why} ({self.source}). Suggestion: {self.suggestion}.'
+
     def __str__(self) -> str:
-        return (
-            f'{self.line}:{self.column}: {self.severity}: {self.rule}: "{self.text}": {self.why} '
-            f"({self.source}). Suggestion: {self.suggestion}."
-        )
+        return f"{self.line}:{self.column}: {self.severity}: {self.message}"
 
 
 def _rule(name: str, spec: dict[str, Any], where: str) -> Rule:

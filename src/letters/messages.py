@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import LettersError
+from .errors import LettersError, Problem
 from .models import SLUG
 
 FOLDER = "messages"
@@ -86,3 +86,23 @@ def find(root: Path, people: set[str]) -> tuple[list[Message], list[str]]:
         else:
             found.append(Message(relative.parts[1], path, name_of(path)))
     return found, problems
+
+
+def check(root: Path, people: set[str]) -> list[Problem]:
+    """Every problem with the campaign's messages, as `letters check` reports them:
+    misplaced files, unreadable text, an unclear language, and the lint's findings."""
+    from . import lint
+
+    rules = lint.rules_for(root)
+    found, misplaced = find(root, people)
+    problems = [Problem(Path(root) / line.split(": ", 1)[0], line.split(": ", 1)[1]) for line in misplaced]
+    for message in found:
+        try:
+            text = read(message.path)
+            language_of(text, hint_of(message.path))
+        except LettersError as exc:
+            problems.append(Problem(message.path, exc.format_message().removeprefix(f"{message.path}: ")))
+            continue
+        problems += [Problem(message.path, f"column {f.column}: {f.message}", line=f.line, severity=f.severity)
+                     for f in lint.lint_text(text, rules)]
+    return problems
