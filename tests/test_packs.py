@@ -108,12 +108,21 @@ def test_least_written_first_across_packs_and_log_commands(shop, tmp_path):
     assert rows["pavel-zabaroneny"][1:] == ["0", "0", "0", "0", ""]  # banned: listed, never written to
 
 
-def test_an_unknown_letter_number_records_nothing(shop, tmp_path):
-    made = make_packs(shop, [Volunteer(1)], tmp_path / "k1", per_volunteer=1, jobs=1)
-    result = run("log", "sent", made.seats[0].number, "K9-9-9", "--campaign", shop)
+def test_an_unknown_envelope_or_repeated_number_records_nothing(shop, tmp_path):
+    made = make_packs(shop, [Volunteer(1)], tmp_path / "k1", per_volunteer=2, jobs=1)
+    first, second = (s.number for s in made.seats)
+    result = run("log", "sent", first, "K9-9-9", "--campaign", shop)
     assert result.exit_code == 1 and "no document K9-9-9" in result.output and "nothing was recorded" in result.output
+    assert "an envelope, not a letter" in run("log", "sent", f"{first}E", "--campaign", shop).output
+    assert run("log", "sent", first, "--campaign", shop, "--date", "2026-01-20").exit_code == 0
+    again = run("log", "sent", second, first, "--campaign", shop)
+    assert again.exit_code == 1 and f"already recorded as sent: {first} (on 2026-01-20)" in again.output
+    assert "in the future" in run("log", "sent", second, "--campaign", shop, "--date", "2999-01-01").output
     with Ledger(shop / "letters.sqlite") as ledger:
-        assert ledger.counts(campaign_key(shop))[made.seats[0].person].sent == 0
+        counts = ledger.counts(campaign_key(shop))
+    assert counts[made.seats[0].person].sent == 1 and counts[made.seats[1].person].sent == 0
+    missing = run("stats", shop, "--db", tmp_path / "typo.sqlite")
+    assert missing.exit_code == 1 and "no ledger at" in missing.output and not (tmp_path / "typo.sqlite").exists()
 
 
 def test_db_option_and_environment_variable_move_the_ledger(shop, tmp_path):
@@ -133,7 +142,7 @@ def test_two_processes_logging_at_once_lose_nothing(shop, tmp_path):
         "from letters.ledger import Ledger\n"
         "with Ledger(sys.argv[1]) as ledger:\n"
         "    for i in range(int(sys.argv[3])):\n"
-        "        ledger.log(sys.argv[2], 'sent', sys.argv[4:], dt.date(2026, 1, 1 + i % 28))\n"
+        "        ledger.log(sys.argv[2], 'reply', sys.argv[4:], dt.date(2026, 1, 1 + i % 28))\n"
     )
     db = shop / "letters.sqlite"
     procs = [subprocess.Popen([sys.executable, "-c", script, str(db), campaign_key(shop), "40", *numbers]) for _ in range(2)]

@@ -37,7 +37,7 @@ def make_archive(root: Path, person: str, out_dir: Path, db: Path | None = None)
     out_dir = Path(out_dir)
     if out_dir.exists() and any(out_dir.iterdir()):
         raise LettersError(f"{out_dir} is not empty; choose a new folder for the archive")
-    with Ledger(db_path(root, db)) as ledger:
+    with Ledger(db_path(root, db), create=False) as ledger:
         history = ledger.history(campaign_key(root), person)
     if not history:
         raise LettersError(f"the ledger has nothing generated for {person} yet")
@@ -45,16 +45,20 @@ def make_archive(root: Path, person: str, out_dir: Path, db: Path | None = None)
     rows = []
     for doc in history:
         source = Path(doc["path"]) if doc["path"] else None
-        copy = None
-        if source and source.is_file() and hashlib.sha256(source.read_bytes()).hexdigest() == doc["sha256"]:
+        copy, note = None, None
+        if not source or not source.is_file():
+            note = "no longer on disk"
+        elif hashlib.sha256(source.read_bytes()).hexdigest() != doc["sha256"]:
+            note = "changed on disk since it was generated (not copied)"
+        else:
             copy = f"documents/{doc['id']}-{doc['product']}.pdf"
             (out_dir / "documents").mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, out_dir / copy)
             result.copied += 1
-        else:
+        if note:
             result.missing.append(doc["id"])
         rows.append({"number": doc["id"], "product": doc["product"], "lang": doc["lang"], "generated_on": doc["generated_on"],
-                     "pack": doc["pack"], "file": copy, "events": doc["events"]})
+                     "pack": doc["pack"], "file": copy, "note": note, "events": doc["events"]})
     names = data.prisoners[person].names
     index = {"person": {"id": person, "names": names.model_dump()}, "campaign": data.campaign.title, "documents": rows}
     write_atomic(out_dir / "index.json", (json.dumps(index, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
@@ -63,7 +67,7 @@ def make_archive(root: Path, person: str, out_dir: Path, db: Path | None = None)
     writer.writerow(["number", "product", "lang", "generated on", "pack", "file", "sent", "returned", "reply"])
     for row in rows:
         on = {kind: ", ".join(e["on"] for e in row["events"] if e["kind"] == kind) for kind in ("sent", "returned", "reply")}
-        writer.writerow([row["number"], row["product"], row["lang"], row["generated_on"], row["pack"] or "", row["file"] or "(missing)",
+        writer.writerow([row["number"], row["product"], row["lang"], row["generated_on"], row["pack"] or "", row["file"] or f"({row['note']})",
                          on["sent"], on["returned"], on["reply"]])
     write_atomic(out_dir / "index.csv", table.getvalue().encode("utf-8"))
     return result

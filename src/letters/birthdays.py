@@ -35,8 +35,8 @@ class Birthday:
 def parse_month(value: str) -> tuple[int, int]:
     """'2026-12' -> (2026, 12), or a clear error."""
     match = re.fullmatch(r"(\d{4})-(\d{2})", value.strip())
-    if not match or not 1 <= int(match[2]) <= 12:
-        raise LettersError(f"expected a month as YYYY-MM (e.g. 2026-12), not {value!r}")
+    if not match or not 1 <= int(match[2]) <= 12 or not 1900 <= int(match[1]) <= 2200:
+        raise LettersError(f"expected a month as YYYY-MM between 1900 and 2200 (e.g. 2026-12), not {value!r}")
     return int(match[1]), int(match[2])
 
 
@@ -59,7 +59,8 @@ def month_birthdays(data: CampaignData, year: int, month: int, post_days: int = 
         if isinstance(born, int):
             year_only.append((pid, born))
             continue
-        if born is None or (day := in_month(born, year, month)) is None:
+        if born is None or born.year >= year or (day := in_month(born, year, month)) is None:
             continue
-        found.append(Birthday(pid, day, born, year - born.year, day - dt.timedelta(days=post_days), mail_refusal(prisoner, data)))
+        post_by = day - dt.timedelta(days=min(post_days, 366))
+        found.append(Birthday(pid, day, born, year - born.year, post_by, mail_refusal(prisoner, data)))
     return sorted(found, key=lambda b: (b.day, b.person)), year_only

@@ -338,7 +338,8 @@ def with_print_options(data: CampaignData, options: dict[str, Any] | None) -> Ca
         settings = PrintSettings.model_validate({**data.campaign.print.model_dump(), **options})
     except ValidationError as exc:
         error = exc.errors()[0]
-        raise LettersError(f"--{str(error['loc'][0]).replace('_', '-')}: {error['msg']}") from None
+        option = {"label_start": "--start", "offset_x_mm": "--offset-x", "offset_y_mm": "--offset-y"}.get(str(error["loc"][0]), f"--{error['loc'][0]}")
+        raise LettersError(f"{option}: {error['msg']}") from None
     return replace(data, campaign=data.campaign.model_copy(update={"print": settings}))
 
 

@@ -143,7 +143,7 @@ def render(template: str, prisoner_id: str, campaign: Path, output: Path, lang: 
     entry = render_document(
         campaign, template, prisoner_id, output, lang=lang, paper=paper, print_options=_given(**print_options),
         on_warning=lambda w: click.echo(str(w), err=True), message=message,
-        phrases=[p for p in phrases.split(",") if p.strip()] if phrases else None, writer=writer,
+        phrases=phrases.split(",") if phrases is not None else None, writer=writer,
         include_stale=include_stale,
     )
     click.echo(f"wrote {output} ({entry.pages} page{'s' if entry.pages != 1 else ''}, {entry.audience} audience)")
@@ -240,7 +240,7 @@ def _birthday_people(campaign: Path, month: str, include_stale: bool, quiet: boo
 @main.command()
 @click.argument("campaign", type=CAMPAIGN)
 @click.option("--month", required=True, metavar="YYYY-MM", help="The month, e.g. 2026-12.")
-@click.option("--post-days", type=click.IntRange(min=0), default=21, show_default=True, help="How many days before the birthday to post (post and censorship take weeks).")
+@click.option("--post-days", type=click.IntRange(min=0, max=366), default=21, show_default=True, help="How many days before the birthday to post (post and censorship take weeks).")
 @click.option("--include-stale", is_flag=True, help="Count addresses past the campaign's stale_after_days as usable.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV instead of a table.")
 def birthdays(campaign: Path, month: str, post_days: int, include_stale: bool, as_csv: bool) -> None:
@@ -376,8 +376,11 @@ def log(kind: str, numbers: tuple[str, ...], campaign: Path, on, db: Path | None
 
     from .ledger import Ledger, campaign_key, db_path
 
-    with Ledger(db_path(campaign, db)) as ledger:
-        count = ledger.log(campaign_key(campaign), kind, list(numbers), on.date() if on else dt.date.today())
+    when = on.date() if on else dt.date.today()
+    if when > dt.date.today():
+        raise click.BadParameter(f"{when} is in the future", param_hint="--date")
+    with Ledger(db_path(campaign, db), create=False) as ledger:
+        count = ledger.log(campaign_key(campaign), kind, list(numbers), when)
     click.echo(f"recorded {count} letter(s) as {kind}")
 
 
@@ -393,7 +396,7 @@ def stats(campaign: Path, as_csv: bool, db: Path | None) -> None:
     from .load import load_campaign
 
     data = load_campaign(campaign)
-    with Ledger(db_path(campaign, db)) as ledger:
+    with Ledger(db_path(campaign, db), create=False) as ledger:
         counts = ledger.counts(campaign_key(campaign))
     header = ["prisoner", "generated", "sent", "returned", "replies", "last sent"]
     rows = [[pid, str(c.generated), str(c.sent), str(c.returned), str(c.replies), c.last_sent or ""]
@@ -429,7 +432,7 @@ def archive(campaign: Path, prisoner_id: str, out_dir: Path, db: Path | None) ->
 
     result = make_archive(campaign, prisoner_id, out_dir, db)
     click.echo(f"archived {result.copied} document(s) for {prisoner_id} into {out_dir}"
-               + (f"; {len(result.missing)} no longer on disk (listed in index.json)" if result.missing else ""))
+               + (f"; {len(result.missing)} missing or changed on disk (see index.json)" if result.missing else ""))
 
 
 class _Progress:

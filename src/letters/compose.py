@@ -219,7 +219,11 @@ class Composer:
         """The writer's words for this letter, as paragraphs: a message (linted first) or phrases."""
         if job.message:
             path = Path(job.message)
-            text = messages.read(path)
+            try:
+                text = messages.read(path)
+                messages.language_of(text, job.lang)
+            except LettersError as exc:
+                raise LettersError(f"{path}: {exc.format_message()}") from None
             findings = lint.lint_text(text, self.rules)
             if refused := lint.errors(findings):
                 lines = "\n  ".join(str(f) for f in refused)

@@ -103,9 +103,14 @@ class Counts:
 class Ledger:
     """An open ledger; use as a context manager so the connection is closed."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, create: bool = True):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not create and not self.path.is_file():
+            raise LettersError(f"no ledger at {self.path}: `letters pack` makes one (or give the right --db)")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LettersError(f"cannot make the ledger's folder {self.path.parent}: {exc.strerror}") from None
         try:
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             self.db.execute("PRAGMA journal_mode = WAL")
@@ -185,6 +190,19 @@ class Ledger:
             unknown = [i for i in ids if i not in known]
             if unknown:
                 raise LettersError(f"{self.path}: no document {', '.join(unknown)} of {campaign} in the ledger; nothing was recorded")
+            letters = {row[0] for row in db.execute(
+                f"SELECT id FROM documents WHERE campaign = ? AND product NOT LIKE 'envelope%' AND product != 'labels' "
+                f"AND id IN ({','.join('?' * len(ids))})", [campaign, *ids])}
+            if not_letters := [i for i in ids if i not in letters]:
+                raise LettersError(f"{', '.join(not_letters)}: an envelope, not a letter; log the letter's number; nothing was recorded")
+            if kind in ("sent", "returned"):  # once per letter; replies may come more than once
+                twice = db.execute(
+                    f"SELECT document, on_date FROM events WHERE campaign = ? AND kind = ? AND document IN ({','.join('?' * len(ids))})",
+                    [campaign, kind, *ids]).fetchall()
+                repeated = sorted({i for i in ids if ids.count(i) > 1})
+                if twice or repeated:
+                    which = ", ".join([f"{d} (on {on})" for d, on in twice] + [f"{d} (twice in this command)" for d in repeated])
+                    raise LettersError(f"already recorded as {kind}: {which}; nothing was recorded")
             db.executemany("INSERT INTO events (campaign, document, kind, on_date) VALUES (?, ?, ?, ?)",
                            [(campaign, i, kind, on.isoformat()) for i in ids])
         return len(ids)

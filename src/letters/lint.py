@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import LettersError
 
@@ -129,7 +130,7 @@ def load_rules(builtin: dict[str, Any], extra: dict[str, Any] | None = None, whe
     specs = {name: dict(spec) for name, spec in builtin["rules"].items()}
     for name, spec in ((extra or {}).get("rules") or {}).items():
         if name not in specs:
-            raise LettersError(f"{CAMPAIGN_FILE}: unknown rule {name!r}; expected one of {', '.join(specs)}")
+            raise LettersError(f"{CAMPAIGN_FILE}: unknown rule {name!r}; expected one of {', '.join(n for n in specs if n not in BUILT_IN)}")
         for key in ("words", "patterns"):
             specs[name][key] = [*specs[name].get(key, []), *(spec or {}).get(key, [])]
     max_chars = int((extra or {}).get("max_chars") or builtin["max_chars"])
@@ -141,18 +142,40 @@ def load_rules(builtin: dict[str, Any], extra: dict[str, Any] | None = None, whe
     )
 
 
+class _Additions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    words: list[str] = []
+    patterns: list[str] = []
+
+
+class _CampaignRules(BaseModel):
+    """The shape of a campaign's lint.yaml: more words and patterns per rule, a length limit."""
+
+    model_config = ConfigDict(extra="forbid")
+    rules: dict[str, _Additions] = {}
+    max_chars: int | None = Field(default=None, ge=1)
+
+
 def read_campaign_rules(root: Path | None) -> dict[str, Any] | None:
-    """A campaign's lint.yaml, if it has one."""
+    """A campaign's lint.yaml, if it has one, checked for its shape."""
     if root is None or not (Path(root) / CAMPAIGN_FILE).is_file():
         return None
     path = Path(root) / CAMPAIGN_FILE
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise LettersError(f"{path}: invalid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise LettersError(f"{path}: expected a mapping with `rules` and/or `max_chars`")
-    return data
+        checked = _CampaignRules.model_validate(data)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise LettersError(f"{path}: not readable YAML: {exc}") from None
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(p) for p in error["loc"])
+        raise LettersError(f"{path}: {where}: {error['msg']} (expected rules: {{politics: {{words: [...], patterns: [...]}}}}, max_chars: N)") from None
+    for pattern in (p for extra in checked.rules.values() for p in extra.patterns):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise LettersError(f"{path}: bad pattern {pattern!r}: {exc}") from None
+    return checked.model_dump(exclude_none=True)
 
 
 def _finding(rule: Rule, line: int, start: int, end: int, text: str) -> Finding:

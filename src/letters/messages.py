@@ -28,6 +28,8 @@ class Message:
 def language_of(text: str, hint: str | None = None) -> str:
     """'be' or 'ru': from letters only one of the two alphabets has, or from `hint`
     (a `.be.txt` / `.ru.txt` file name, or --lang) when the text has neither."""
+    if not re.search(r"[^\W\d_]", text):
+        raise LettersError("is empty: write the message, or remove the file")
     lower = text.lower()
     be, ru = bool(re.search(r"[ўі]", lower)), bool(re.search(r"[ищъ]", lower))
     if be and ru:
@@ -52,12 +54,16 @@ def name_of(path: Path) -> str:
 
 
 def read(path: Path) -> str:
+    """The message's text; a file that is not text is refused (the reason, without the file name)."""
     try:
-        return Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise LettersError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+        raise LettersError("not UTF-8 text; save it as UTF-8") from None
     except OSError as exc:
-        raise LettersError(f"{path}: cannot read: {exc.strerror}") from None
+        raise LettersError(f"cannot read it: {exc.strerror}") from None
+    if "\0" in text:
+        raise LettersError("not a text file (it holds NUL bytes)")
+    return text
 
 
 def paragraphs(text: str) -> list[str]:

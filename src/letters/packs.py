@@ -13,6 +13,7 @@ organizer's sheet (volunteer audience), never on anything posted.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -38,7 +39,7 @@ class Volunteer:
 
     @property
     def file_name(self) -> str:
-        slug = re.sub(r"[^\w]+", "-", (self.name or "").lower()).strip("-")
+        slug = re.sub(r"[^\w]+", "-", (self.name or "").lower()).strip("-")[:40].strip("-")
         return f"{self.number:02d}-{slug}.pdf" if slug else f"{self.number:02d}.pdf"
 
 
@@ -53,6 +54,8 @@ def volunteers_from(count: int | None, names_file: Path | None) -> list[Voluntee
             raise LettersError(f"{names_file}: no names in it (one volunteer per line)")
         if count is not None and count != len(names):
             raise LettersError(f"--volunteers {count} but {names_file} names {len(names)}")
+        if twice := sorted({n for n in names if names.count(n) > 1}):
+            raise LettersError(f"{names_file}: {', '.join(twice)} named twice; give each volunteer a different name")
         return [Volunteer(i, name) for i, name in enumerate(names, start=1)]
     if not count or count < 1:
         raise LettersError("say how many volunteers (--volunteers N) or name them (--names FILE)")
@@ -109,6 +112,7 @@ def make_packs(
         written = {p: (c.sent, c.generated) for p, c in counts.items()}
         shares = assign(people, written, len(volunteers), per_volunteer, seed=f"{key}:{pack}")
         out_dir = Path(out_dir or Path("output") / f"{key}-pack-{pack}")
+        _refuse_build_folder(out_dir)
         seats = _seats(data, volunteers, shares, pack, lang, envelope)
         unique = list({job.doc_id: job for seat in seats for job in (seat.sheet, seat.letter, seat.envelope) if job}.values())
         result = render_jobs(data, unique, BuildResult(out_dir), jobs=jobs, partial=True, bundle=False, progress=progress)
@@ -118,12 +122,23 @@ def make_packs(
         entries = {e.id: e for e in result.entries}
         files = _assemble(data, out_dir, pack, volunteers, seats, entries, counts)
         ledger.record_pack(key, number, data.date, len(volunteers), [
-            Generated(seat_doc_id, key, seat.person, job.product.name, job.lang, data.date, pack, seat.volunteer.label,
+            Generated(seat_doc_id, key, seat.person, job.product.name, job.lang, dt.date.today(), pack, seat.volunteer.label,
                       str((out_dir / entries[job.doc_id].path).resolve()), entries[job.doc_id].sha256)
             for seat in seats
             for seat_doc_id, job in ((seat.number, seat.letter), (f"{seat.number}E", seat.envelope)) if job
         ])
     return PackResult(pack, out_dir, seats, files, result)
+
+
+MARKER = ".letters-pack"  # marks a folder as a pack's, so a pack never takes over a build's folder
+
+
+def _refuse_build_folder(out_dir: Path) -> None:
+    """A pack writes its own manifest: never into the folder of a build (it would replace its manifest)."""
+    if (out_dir / record.MANIFEST).is_file() and not (out_dir / MARKER).is_file():
+        raise LettersError(f"{out_dir} holds a build (manifest.json without a pack); give the pack its own folder with -o")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / MARKER).touch()
 
 
 def _seats(data: CampaignData, volunteers: list[Volunteer], shares: list[list[str]], pack: str, lang: str, envelope: str | None) -> list[Seat]:

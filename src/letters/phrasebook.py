@@ -38,7 +38,11 @@ def phrases(book: dict[str, Any]) -> dict[str, Phrase]:
 def pick(book: dict[str, Any], ids: list[str]) -> list[Phrase]:
     """The phrases a volunteer asked for by id, or a clear error naming the unknown one."""
     known = phrases(book)
-    chosen = []
+    chosen: list[Phrase] = []
+    if not [i for i in ids if i.strip()]:
+        raise LettersError("no phrase ids given: --phrases greet.3,weather.1,... (ids are on the writer's sheet)")
+    if twice := sorted({i.strip() for i in ids if [x.strip() for x in ids].count(i.strip()) > 1}):
+        raise LettersError(f"phrase {', '.join(twice)} given twice")
     for raw in ids:
         pid = raw.strip()
         if pid not in known:

@@ -23,12 +23,14 @@ import yaml
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.error import YAMLError
 
 from .errors import LettersError
 from .models import Facility, Prisoner
 from .render import write_atomic
 
 COLUMNS_FILE = "import/columns.yaml"
+MAX_CELL = 1_000_000  # characters in one CSV cell: far beyond any profile, short of a runaway file
 CAMPAIGN_COLUMNS = "import-columns.yaml"
 GENDERS = {"female": "female", "f": "female", "w": "female", "ж": "female", "жен": "female", "жанчына": "female", "женщина": "female",
            "male": "male", "m": "male", "м": "male", "муж": "male", "мужчына": "male", "мужчина": "male"}
@@ -77,8 +79,12 @@ def load_columns(root: Path | None, mapping: Path | None = None) -> dict[str, li
         if extra and Path(extra).is_file():
             try:
                 added = yaml.safe_load(Path(extra).read_text(encoding="utf-8")) or {}
-            except yaml.YAMLError as exc:
-                raise LettersError(f"{extra}: invalid YAML: {exc}") from None
+            except (yaml.YAMLError, UnicodeDecodeError) as exc:
+                raise LettersError(f"{extra}: not readable YAML: {exc}") from None
+            if not isinstance(added, dict) or not all(
+                isinstance(h, str) or (isinstance(h, list) and all(isinstance(x, str) for x in h)) for h in added.values()
+            ):
+                raise LettersError(f"{extra}: expected field: [header, header, ...], e.g. name_ru_last: [Прозвище]")
             for key, headers in added.items():
                 if key not in columns:
                     raise LettersError(f"{extra}: unknown field {key!r}; expected one of {', '.join(columns)}")
@@ -89,6 +95,8 @@ def load_columns(root: Path | None, mapping: Path | None = None) -> dict[str, li
 def read_table(path: Path) -> list[list[Any]]:
     """All rows of the first sheet (XLSX) or of the CSV file, as cells."""
     path = Path(path)
+    if path.suffix.lower() in (".xls", ".ods", ".numbers"):
+        raise LettersError(f"{path}: {path.suffix} is not read; save it as .xlsx, or as CSV (UTF-8)")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         from openpyxl import load_workbook
 
@@ -110,7 +118,11 @@ def read_table(path: Path) -> list[list[Any]]:
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = max(",;\t", key=sample.count)
-    return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    csv.field_size_limit(MAX_CELL)
+    try:
+        return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    except csv.Error as exc:
+        raise LettersError(f"{path}: not a readable CSV file ({exc})") from None
 
 
 def _blank(cell: Any) -> bool:
@@ -122,7 +134,10 @@ def _text(cell: Any) -> str:
         cell = int(cell)
     if isinstance(cell, dt.datetime):
         cell = cell.date()
-    return str(cell).strip()
+    text = str(cell).strip()
+    if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@"):
+        text = text[1:]  # our export's guard against formulas
+    return text
 
 
 def parse_date(cell: Any, year_alone: bool = False) -> dt.date | int:
@@ -288,6 +303,17 @@ def _yaml() -> YAML:
     return y
 
 
+def _load(y: YAML, path: Path) -> Any:
+    """An existing campaign file, or a clear error: import never rewrites a file it cannot read."""
+    try:
+        data = y.load(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, YAMLError) as exc:
+        raise LettersError(f"{path}: cannot read it to update it ({str(exc).splitlines()[0]}); fix it first (`letters check`)") from None
+    if data is not None and not isinstance(data, dict):
+        raise LettersError(f"{path}: expected a mapping; fix it first (`letters check`)")
+    return data
+
+
 def _dump(y: YAML, data: Any) -> bytes:
     out = io.StringIO()
     y.dump(data, out)
@@ -303,7 +329,7 @@ def import_sheet(root: Path, sheet: Path, dry_run: bool = False, mapping: Path |
     table = read_table(sheet)
     start = next((i for i, row in enumerate(table) if not all(_blank(c) for c in row)), None)
     if start is None:
-        raise LettersError(f"{sheet}: empty")
+        raise LettersError(f"{sheet}: empty (only the first sheet of a workbook is read)")
     header = table[start]
     mapped, unused = header_map(header, columns)
     headers = {key: _text(header[i]) for i, key in mapped.items()}
@@ -312,7 +338,7 @@ def import_sheet(root: Path, sheet: Path, dry_run: bool = False, mapping: Path |
     result = ImportResult(unused=unused)
     y = _yaml()
     facilities_path = root / "facilities.yaml"
-    facilities = y.load(facilities_path.read_text(encoding="utf-8")) if facilities_path.is_file() else CommentedMap()
+    facilities = _load(y, facilities_path) if facilities_path.is_file() else CommentedMap()
     facilities = facilities if facilities is not None else CommentedMap()
     profiles: dict[str, tuple[Path, Any, bool]] = {}
     for number, row in enumerate(table[start + 1 :], start=start + 2):
@@ -350,7 +376,7 @@ def _apply(root, y, number, headers, profile, facility, facilities, profiles, re
         if not fid:
             return RowProblem(number, headers.get("facility", "facility"), "facility details without a facility id")
         old = facilities.get(fid)
-        trial = _plain(old) if old is not None else {"id": fid, "sources": profile.get("sources", [])}
+        trial = {"id": fid, **_plain(old)} if old is not None else {"id": fid, "sources": profile.get("sources", [])}
         changed = merge(trial, facility)
         try:
             Facility.model_validate(trial)
@@ -368,7 +394,7 @@ def _apply(root, y, number, headers, profile, facility, facilities, profiles, re
     path = root / "prisoners" / f"{pid}.yaml"
     if pid in profiles:
         return RowProblem(number, headers.get("id", "id"), f"{pid} appears twice in the sheet")
-    existing = y.load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    existing = _load(y, path) if path.is_file() else None
     data = existing if existing is not None else CommentedMap()
     note = data.get("facility_note")
     if isinstance(note, dict) and profile.get("facility_note") == note.get("en"):
@@ -391,7 +417,7 @@ def _apply(root, y, number, headers, profile, facility, facilities, profiles, re
 REVERSE = {v: k for k, v in FIELD_PATHS.items()} | {
     "birth_date": "birth_date", "detention_date": "detention_date", "last_verified": "last_verified",
     "sentence.years": "sentence_years", "sentence.months": "sentence_months", "articles": "articles", "topics": "topics",
-    "sources": "source_url", "bio": "bio",
+    "sources": "source_url", "sources.url": "source_url", "sources.title": "source_title", "bio": "bio",
 }
 
 
@@ -444,6 +470,8 @@ def export_csv(root: Path, out: Path) -> int:
     """Write the campaign's profiles as CSV (UTF-8 with BOM, so Excel reads Cyrillic right)."""
     rows = export_rows(root, load_columns(Path(root)))
     text = io.StringIO()
-    csv.writer(text, lineterminator="\r\n").writerows(rows)
+    # A cell that starts like a formula is prefixed with ' so a spreadsheet shows it, never runs it.
+    safe = [["'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell for cell in row] for row in rows]
+    csv.writer(text, lineterminator="\r\n").writerows(safe)
     write_atomic(Path(out), text.getvalue().encode("utf-8-sig"))
     return len(rows) - 1
