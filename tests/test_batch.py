@@ -136,3 +136,20 @@ def test_a_build_started_while_another_runs_is_refused(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_merge_refuses_broken_or_repeated_shards_and_leaves_the_output_alone(tmp_path):
+    from letters.build import merge_builds
+    from letters.errors import LettersError
+
+    shard = tmp_path / "s1"
+    build_campaign(CAMPAIGNS / "minimal", shard, jobs=1, shard=(1, 2))
+    with pytest.raises(LettersError, match="the same shard is given twice"):
+        merge_builds(tmp_path / "out", [shard, shard])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(LettersError, match=r"no manifest\.json"):
+        merge_builds(tmp_path / "out", [shard, tmp_path / "empty"])
+    next(shard.rglob("*.pdf")).unlink()
+    with pytest.raises(LettersError, match="listed in the manifest but missing"):
+        merge_builds(tmp_path / "out", [shard])
+    assert not list((tmp_path / "out").rglob("*.pdf"))

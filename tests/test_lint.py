@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,16 @@ def test_warnings_are_reported_and_do_not_block(campaign, tmp_path):
     assert result.ok and len(documents(result)) == 2
     warned = [w.message for w in result.warnings if "abbreviations" in w.message]
     assert len(warned) == 1 and warned[0].startswith("letter-alena-testava-be: ") and '"ГУМа"' in warned[0]
+
+
+@pytest.mark.parametrize("content,error", [
+    ("rules: [politics]\n", "rules: Input should be a valid dictionary"),
+    ("rules: {politics: {patterns: ['(']}}\n", "bad pattern '('"),
+    ("max_chars: 0\n", "max_chars: Input should be greater than or equal to 1"),
+    ("rules: {politics: {words: кот}}\n", "rules.politics.words: Input should be a valid list"),
+])
+def test_a_wrong_lint_yaml_is_one_clear_line_naming_it(campaign, content, error):
+    root = campaign("minimal")
+    (root / "lint.yaml").write_text(content, encoding="utf-8")
+    with pytest.raises(LettersError, match=re.escape(f"{root / 'lint.yaml'}: ") + ".*" + re.escape(error)):
+        rules_for(root)

@@ -95,3 +95,24 @@ def test_example_campaign_is_valid_and_sourced():
     for facility in data.facilities.values():
         if facility.address:
             assert facility.address[-1] == "REPUBLIC OF BELARUS"
+
+
+def test_a_key_given_twice_is_an_error_not_a_silent_override(campaign):
+    from letters.errors import CampaignError
+
+    root = campaign("minimal")
+    profile = root / "prisoners" / "alena-testava.yaml"
+    profile.write_text(profile.read_text(encoding="utf-8") + "status: released\n", encoding="utf-8")
+    with pytest.raises(CampaignError, match=r"alena-testava.yaml:\d+: error: 'status' is given twice \(lines 8 and \d+\)"):
+        load_campaign(root)
+
+
+def test_two_files_for_one_person_are_an_error(campaign):
+    import shutil
+
+    from letters.errors import CampaignError
+
+    root = campaign("minimal")
+    shutil.copy(root / "prisoners" / "alena-testava.yaml", root / "prisoners" / "alena-testava.yml")
+    with pytest.raises(CampaignError, match="a second profile for 'alena-testava'"):
+        load_campaign(root)

@@ -153,3 +153,16 @@ def test_check_lints_the_writers_messages(campaign):
     assert "1 error(s) in the writers' messages" in result.output
     (root / "messages" / "alena-testava" / "boris.ru.txt").unlink()
     assert CliRunner().invoke(main, ["check", str(root)]).exit_code == 0
+
+
+def test_an_empty_message_and_bad_phrase_lists_are_refused(campaign, tmp_path):
+    root = campaign("minimal")
+    empty = tmp_path / "empty.be.txt"
+    empty.write_text("  \n", encoding="utf-8")
+    with pytest.raises(LettersError, match=r"empty\.be\.txt: is empty"):
+        render_document(root, "letter", "alena-testava", tmp_path / "x.pdf", message=empty)
+    with pytest.raises(LettersError, match="no phrase ids given"):
+        render_document(root, "letter", "alena-testava", tmp_path / "x.pdf", phrases=[""])
+    with pytest.raises(LettersError, match=re.escape("phrase greet.1 given twice")):
+        render_document(root, "letter", "alena-testava", tmp_path / "x.pdf", phrases=["greet.1", "greet.1"])
+    assert not (tmp_path / "x.pdf").exists()

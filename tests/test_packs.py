@@ -198,3 +198,18 @@ def test_assignment_is_even_and_never_repeats_within_a_pack():
         assert max(counts.values()) - min(counts.get(x, 0) for x in people) <= 1
     written = {"p0": (3, 3), "p1": (0, 5)}
     assert set(assign(people, written, 1, 5, "s")[0]) == set(people) - {"p0", "p1"}
+
+
+def test_a_pack_never_takes_over_a_build_folder_and_names_must_differ(shop, tmp_path):
+    from letters.build import build_campaign
+    from letters.packs import volunteers_from
+
+    build_campaign(shop, tmp_path / "build", ["letter"], jobs=1)
+    before = (tmp_path / "build" / "manifest.json").read_bytes()
+    with pytest.raises(LettersError, match="holds a build"):
+        make_packs(shop, [Volunteer(1)], tmp_path / "build", jobs=1)
+    assert (tmp_path / "build" / "manifest.json").read_bytes() == before
+    names = tmp_path / "names.txt"
+    names.write_text("Anna\nJonas\nAnna\n", encoding="utf-8")
+    with pytest.raises(LettersError, match="Anna named twice"):
+        volunteers_from(None, names)

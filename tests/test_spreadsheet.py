@@ -137,3 +137,15 @@ def test_a_file_that_is_not_utf8_is_a_clear_error(target, tmp_path):
     path.write_bytes("Имя;Фамилия\nВера;Новикова\n".encode("cp1251"))
     with pytest.raises(LettersError, match="not UTF-8; in Excel choose 'CSV UTF-8'"):
         import_sheet(target, path)
+
+
+def test_minimal_campaign_round_trips_and_formulas_are_never_exported(tmp_path):
+    root = tmp_path / "minimal"
+    shutil.copytree(CAMPAIGNS / "minimal", root)
+    profile = root / "prisoners" / "alena-testava.yaml"
+    profile.write_text(profile.read_text(encoding="utf-8").replace("bio: A fictional", "bio: =HYPERLINK(1) A fictional"), encoding="utf-8")
+    exported = tmp_path / "out.csv"
+    export_csv(root, exported)
+    assert "'=HYPERLINK(1)" in exported.read_text(encoding="utf-8-sig")
+    result = import_sheet(root, exported)
+    assert result.problems == [] and result.changes == []

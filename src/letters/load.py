@@ -81,7 +81,28 @@ def read_yaml(path: Path) -> tuple[Any, dict[Loc, int]]:
         raise CampaignError([Problem(path, f"invalid YAML: {reason}", line=line)]) from None
     except yaml.YAMLError as exc:
         raise CampaignError([Problem(path, f"invalid YAML: {exc}")]) from None
+    if node is not None and (twice := _duplicate_key(node)):
+        key, first, second = twice
+        raise CampaignError([Problem(path, f"{key!r} is given twice (lines {first} and {second}); keep one", line=second)])
     return data, (_line_index(node) if node is not None else {})
+
+
+def _duplicate_key(node: yaml.Node) -> tuple[str, int, int] | None:
+    """A key given twice in one mapping (YAML keeps the last silently), with both lines."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key, value in node.value:
+            line = key.start_mark.line + 1
+            if key.value in seen:
+                return key.value, seen[key.value], line
+            seen[key.value] = line
+            if found := _duplicate_key(value):
+                return found
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            if found := _duplicate_key(item):
+                return found
+    return None
 
 
 def _nearest_line(lines: dict[Loc, int], loc: Loc) -> int | None:
@@ -210,6 +231,9 @@ def _load_prisoners(folder: Path, lines: Lines, problems: list[Problem]) -> tupl
             continue
         if prisoner.id != path.stem:
             problems.append(_at(lines, path, ("id",), f"id {prisoner.id!r} must equal the file name {path.stem!r}"))
+            continue
+        if prisoner.id in files:
+            problems.append(Problem(path, f"a second profile for {prisoner.id!r} (also {files[prisoner.id].name}); keep one"))
             continue
         prisoners[prisoner.id] = prisoner
         files[prisoner.id] = path

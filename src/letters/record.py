@@ -56,23 +56,50 @@ def read_manifest(out_dir: Path) -> dict[str, Any]:
     return json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
 
 
+def _shard_documents(shard: Path) -> tuple[dict[str, Any], list[tuple[Entry, bytes]]]:
+    """A shard's manifest and documents, every file checked before anything is copied."""
+    try:
+        manifest = read_manifest(shard)
+        entries = [Entry(**{**doc, "parts": tuple(doc.get("parts", ()))}) for doc in manifest["documents"]]
+        skipped = list(manifest["skipped"])
+    except OSError:
+        raise LettersError(f"{shard}: no {MANIFEST}; is it the output folder of `letters build --shard`?") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise LettersError(f"{shard / MANIFEST}: not a letters manifest ({exc})") from None
+    out = []
+    for entry in entries:
+        path = (shard / entry.path).resolve()
+        if not path.is_relative_to(Path(shard).resolve()):
+            raise LettersError(f"{shard / MANIFEST}: {entry.path!r} points outside the shard")
+        try:
+            data = path.read_bytes()
+        except OSError:
+            raise LettersError(f"{path}: listed in the manifest but missing; build that shard again") from None
+        if sha256(data) != entry.sha256:
+            raise LettersError(f"{path}: does not match its manifest's sha256")
+        out.append((entry, data))
+    return {"campaign": manifest.get("campaign", ""), "skipped": skipped}, out
+
+
 def merge_outputs(out_dir: Path, shard_dirs: list[Path]) -> int:
-    """Copy every shard's documents into out_dir and write one manifest listing them all."""
+    """Copy every shard's documents into out_dir and write one manifest listing them all.
+
+    All shards are read and checked first: a broken shard leaves out_dir untouched.
+    """
+    if len({Path(s).resolve() for s in shard_dirs}) != len(shard_dirs):
+        raise LettersError("the same shard is given twice")
+    shards = [(shard, *_shard_documents(Path(shard))) for shard in shard_dirs]
+    campaigns = {info["campaign"] for _, info, _ in shards}
+    if len(campaigns) > 1:
+        raise LettersError(f"the shards come from different campaigns: {', '.join(sorted(campaigns))}")
     entries: dict[str, Entry] = {}
     skipped: dict[tuple[str, str], dict[str, str]] = {}
-    campaign = ""
-    for shard in shard_dirs:
-        manifest = read_manifest(shard)
-        campaign = manifest["campaign"]
-        for doc in manifest["documents"]:
-            entry = Entry(**doc)
-            data = (shard / entry.path).read_bytes()
-            if sha256(data) != entry.sha256:
-                raise LettersError(f"{shard / entry.path}: does not match its manifest's sha256")
+    for shard, info, documents in shards:
+        for entry, data in documents:
             if Path(shard).resolve() != Path(out_dir).resolve():
                 write_atomic(out_dir / entry.path, data)
             entries[entry.id] = entry
-        for skip in manifest["skipped"]:
+        for skip in info["skipped"]:
             skipped[(skip["prisoner"], skip["product"])] = skip
-    write_manifest(out_dir, campaign, list(entries.values()), list(skipped.values()))
+    write_manifest(out_dir, campaigns.pop() if campaigns else "", list(entries.values()), list(skipped.values()))
     return len(entries)
