@@ -330,7 +330,7 @@ DB = click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help=
 
 @main.command()
 @click.argument("campaign", type=CAMPAIGN)
-@click.option("--volunteers", "count", type=click.IntRange(min=1), help="How many volunteers (numbered 1..N).")
+@click.option("--volunteers", "count", type=click.IntRange(min=1, max=1000), help="How many volunteers (numbered 1..N).")
 @click.option("--names", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="A file with one volunteer's name per line (instead of numbers).")
 @click.option("--per-volunteer", type=click.IntRange(min=1), help="People per volunteer (default: enough to cover everyone once).")
 @click.option("--lang", type=click.Choice(["be", "ru"]), help="Language of the letters (default: the campaign's first).")
@@ -355,7 +355,10 @@ def pack(campaign: Path, count: int | None, names: Path | None, per_volunteer: i
     volunteers = volunteers_from(count, names)
     result = make_packs(campaign, volunteers, out_dir, per_volunteer, lang, None if envelope == "none" else envelope,
                         db, jobs, include_stale, progress=_Progress(quiet=True))
-    click.echo(f"pack {result.pack}: {len(result.seats)} letters for {len(volunteers)} volunteers in {result.out_dir / 'packs'}")
+    people = len({s.person for s in result.seats})
+    click.echo(f"pack {result.pack}: {len(result.seats)} letters to {people} people for {len(volunteers)} volunteers in {result.out_dir / 'packs'}")
+    if len(result.seats) > people:
+        click.echo("note: more seats than people, so some people are in more than one pack (never twice in one)", err=True)
     for label, path in result.files.items():
         click.echo(f"  {label}: {path}")
 

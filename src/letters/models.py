@@ -93,8 +93,17 @@ class Prisoner(Strict):
     @field_validator("birth_date")
     @classmethod
     def _plausible_year(cls, value: dt.date | int | None) -> dt.date | int | None:
-        if isinstance(value, int) and not 1900 <= value <= 2100:
-            raise ValueError("a birth year must be a four-digit year such as 1972")
+        if isinstance(value, int) and not 1900 <= value <= dt.date.today().year:
+            raise ValueError("a birth year must be a four-digit year such as 1972, not in the future")
+        if isinstance(value, dt.date) and not dt.date(1900, 1, 1) <= value <= dt.date.today():
+            raise ValueError("a birth date must be after 1900 and not in the future")
+        return value
+
+    @field_validator("detention_date", "last_verified")
+    @classmethod
+    def _not_in_the_future(cls, value: dt.date | None) -> dt.date | None:
+        if value is not None and value > dt.date.today():
+            raise ValueError(f"{value} is in the future")
         return value
 
     @field_validator("photo")
@@ -124,6 +133,9 @@ class LocalizedName(Strict):
     be: str | None = None
 
 
+COUNTRY_LINES = {"BY": ("REPUBLIC OF BELARUS", "BELARUS"), "RU": ("RUSSIAN FEDERATION", "RUSSIA")}
+
+
 class Facility(Strict):
     id: str = Field(pattern=SLUG)
     name: LocalizedName
@@ -148,6 +160,13 @@ class Facility(Strict):
                 "e.g. REPUBLIC OF BELARUS"
             )
         return lines
+
+    @model_validator(mode="after")
+    def _country_matches(self) -> Facility:
+        names = COUNTRY_LINES[self.country]
+        if self.address is not None and self.address[-1] not in names:
+            raise ValueError(f"a facility in {self.country} must end its address with {' or '.join(names)}, not {self.address[-1]!r}")
+        return self
 
 
 class Addressee(Strict):
