@@ -25,7 +25,10 @@ def main() -> None:
 
     A campaign is a folder: campaign.yaml, prisoners/<id>.yaml, facilities.yaml,
     addressees.yaml and optional templates/. Start with `letters check CAMPAIGN`,
-    then `letters build CAMPAIGN -o output/`.
+    then `letters build CAMPAIGN -o output/` (`letters products` lists what it
+    can make). For an evening: `letters import` a spreadsheet, `letters pack`
+    for the volunteers, `letters log sent` afterwards, `letters stats`.
+    Everything sent to a prisoner passes `letters lint` first.
     """
 
 
