@@ -153,3 +153,22 @@ def test_merge_refuses_broken_or_repeated_shards_and_leaves_the_output_alone(tmp
     with pytest.raises(LettersError, match="listed in the manifest but missing"):
         merge_builds(tmp_path / "out", [shard])
     assert not list((tmp_path / "out").rglob("*.pdf"))
+
+
+def test_force_rebuilds_bundles_and_a_fetched_file_is_part_of_the_cache_key(campaign, tmp_path):
+    root, out = campaign("minimal"), tmp_path / "out"
+    build_campaign(root, out, ["letter"], jobs=1)
+    (out / "bundles" / "letter.pdf").write_bytes(b"garbage")
+    build_campaign(root, out, ["letter"], jobs=1, force=True)
+    assert (out / "bundles" / "letter.pdf").read_bytes().startswith(b"%PDF")
+    # a picture a campaign template fetches (on the writer's sheet): changing it re-renders
+    (root / "templates" / "sheet").mkdir(parents=True)
+    (root / "templates" / "sheet" / "writer.html").write_text(
+        '{% extends "builtin:sheet/writer.html" %}{% block body %}{{ super() }}'
+        '<div style="height: 5mm; background: url(templates/sheet/mark.svg)"></div>{% endblock %}', encoding="utf-8")
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10" fill="{}"/></svg>'
+    (root / "templates" / "sheet" / "mark.svg").write_text(svg.format("red"), encoding="utf-8")
+    first = build_campaign(root, out, ["writer-sheet"], jobs=1)
+    (root / "templates" / "sheet" / "mark.svg").write_text(svg.format("blue"), encoding="utf-8")
+    second = build_campaign(root, out, ["writer-sheet"], jobs=1)
+    assert first.ok and (second.rendered, second.reused) == (2, 0)

@@ -156,3 +156,30 @@ def test_a_wrong_lint_yaml_is_one_clear_line_naming_it(campaign, content, error)
     (root / "lint.yaml").write_text(content, encoding="utf-8")
     with pytest.raises(LettersError, match=re.escape(f"{root / 'lint.yaml'}: ") + ".*" + re.escape(error)):
         rules_for(root)
+
+
+def test_words_split_by_inline_tags_and_css_pictures_are_still_caught():
+    from letters.lint import lint_document
+
+    assert [f.rule for f in lint_document("<p><b>Жыве</b> Беларусь</p>", RULES, [])] == ["politics"]
+    assert [f.rule for f in lint_document("<p>Мы <em>верым</em> у свабоду</p>", RULES, [])] == ["politics"]
+    found = lint_document('<div style="background: url(qr.png)">Дзень добры</div>', RULES, [])
+    assert [f.rule for f in found] == ["images"]
+
+
+def test_a_sender_who_chose_to_be_on_prisoner_mail_passes_the_gate(campaign, tmp_path):
+    root = campaign("minimal")
+    with open(root / "campaign.yaml", "a", encoding="utf-8") as handle:
+        handle.write('sender: {name: Ганна, address: ["Wilcza 1", "00-001 Warszawa", POLAND], on_prisoner_mail: true}\n')
+    result = build_campaign(root, tmp_path / "out", ["letter", "envelope-dl"], jobs=1)
+    assert result.ok, result.failures
+
+
+def test_a_document_the_lint_now_refuses_leaves_the_folder(campaign, tmp_path):
+    root = campaign("minimal")
+    build_campaign(root, tmp_path / "out", ["letter"], jobs=1)
+    (root / "lint.yaml").write_text("rules: {politics: {words: [памятаю]}}\n", encoding="utf-8")
+    again = build_campaign(root, tmp_path / "out", ["letter"], jobs=1)
+    assert [f.doc_id for f in again.failures] == ["letter-alena-testava-be"]
+    assert not (tmp_path / "out" / "letter" / "alena-testava-be.pdf").exists()
+    assert [d["id"] for d in documents(again)] == ["letter-alena-testava-ru"]

@@ -166,3 +166,14 @@ def test_an_empty_message_and_bad_phrase_lists_are_refused(campaign, tmp_path):
     with pytest.raises(LettersError, match=re.escape("phrase greet.1 given twice")):
         render_document(root, "letter", "alena-testava", tmp_path / "x.pdf", phrases=["greet.1", "greet.1"])
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_two_messages_with_one_name_are_refused_not_overwritten(campaign, tmp_path):
+    root = campaign("minimal")
+    folder = root / "messages" / "alena-testava"
+    folder.mkdir(parents=True)
+    (folder / "anna.txt").write_text("Дзень добры, у нас ідзе снег.", encoding="utf-8")
+    (folder / "anna.be.txt").write_text("Дзень добры, у нас ідзе дождж.", encoding="utf-8")
+    result = build_campaign(root, tmp_path / "out", ["letter"], jobs=1)
+    assert [f.reason for f in result.failures] == [
+        "messages/alena-testava/anna.txt: another message for alena-testava is also named 'anna'; rename one"]

@@ -177,17 +177,17 @@ def test_template_reaching_for_python_internals_fails_with_a_sandbox_error(campa
 
 def test_template_reading_a_file_outside_the_jail_fails_cleanly(campaign, tmp_path):
     root = campaign("file-jail", base="minimal")
-    result = build_campaign(root, tmp_path / "out", products=["letter"])
-    assert {f.doc_id for f in result.failures} == {"letter-alena-testava-be", "letter-alena-testava-ru"}
+    result = build_campaign(root, tmp_path / "out", products=["writer-sheet"])
+    assert {f.doc_id for f in result.failures} == {"writer-sheet-alena-testava-be", "writer-sheet-alena-testava-ru"}
     assert all("outside the campaign, template and font folders" in f.reason for f in result.failures)
     assert not list((tmp_path / "out").rglob("*.pdf"))
 
 
 def test_network_resources_are_refused(campaign, tmp_path):
     root = campaign("file-jail", base="minimal")
-    template = root / "templates" / "letter" / "solidarity.html"
+    template = root / "templates" / "sheet" / "writer.html"
     template.write_text(template.read_text(encoding="utf-8").replace("file:///etc/passwd", "http://127.0.0.1:9/x.png"), encoding="utf-8")
-    result = build_campaign(root, tmp_path / "out", products=["letter"])
+    result = build_campaign(root, tmp_path / "out", products=["writer-sheet"])
     assert result.failures and all("never the network" in f.reason for f in result.failures)
 
 

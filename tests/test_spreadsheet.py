@@ -149,3 +149,16 @@ def test_minimal_campaign_round_trips_and_formulas_are_never_exported(tmp_path):
     assert "'=HYPERLINK(1)" in exported.read_text(encoding="utf-8-sig")
     result = import_sheet(root, exported)
     assert result.problems == [] and result.changes == []
+
+
+def test_a_rejected_row_changes_nothing_not_even_its_facility(target, tmp_path):
+    before = (target / "facilities.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "bad.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([
+            ["id", "status", "facility", "facility name en", "facility name ru", "facility address"],
+            ["alena-testava", "bogus", "test-colony-1", "Test", "Тест", "ИК №1 / ул. Новая, 2 / 000000, г. Тэставы / REPUBLIC OF BELARUS"],
+        ])
+    result = import_sheet(target, path)
+    assert [p.column for p in result.problems] == ["status"] and result.changes == []
+    assert (target / "facilities.yaml").read_text(encoding="utf-8") == before

@@ -111,12 +111,25 @@ def gate(composer: compose.Composer, job: Job, html: str) -> list[Problem]:
     return [Problem(where, f"{job.doc_id}: {f}", severity="warning") for f in findings]
 
 
-def document_key(html: str, data: CampaignData, job: Job, rules: str = "") -> str:
-    """Everything that determines a PDF: its HTML (templates, texts, profile, facility,
-    campaign settings are all in it), the photo it shows, the fonts and the versions;
-    and the lint rules it passed, so new rules check it again."""
+def assets_digest(root: Path) -> str:
+    """The campaign's templates/ files that are not templates or texts: a stylesheet or a
+    picture fetched while rendering is not in the HTML, but changes the PDF. (Templates
+    and texts are in the HTML already, so editing one re-renders only what uses it.)"""
     digest = hashlib.sha256()
-    for part in (_static_key(), job.paper, html, rules if job.product.audience == "prisoner" else ""):
+    folder = root / "templates"
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+        if path.is_file() and path.suffix not in (".html", ".yaml", ".yml"):
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def document_key(html: str, data: CampaignData, job: Job, rules: str = "", assets: str = "") -> str:
+    """Everything that determines a PDF: its HTML (templates, texts, profile, facility,
+    campaign settings are all in it), the photo it shows, the files the campaign's
+    templates may fetch, the fonts and the versions; and the lint rules it passed,
+    so new rules check it again."""
+    digest = hashlib.sha256()
+    for part in (_static_key(), job.paper, html, rules if job.product.audience == "prisoner" else "", assets):
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")
     for person in job.people:
@@ -243,12 +256,22 @@ def render_jobs(
         existing = _previous_entries(out_dir)
         previous = {} if force else existing
         composer = compose.Composer(data)
+        assets = assets_digest(Path(data.root))
         done: dict[str, record.Entry] = {}
         pending: list[Pending] = []
+
+        def withdraw(doc_id: str) -> None:
+            # A render failure keeps the last good PDF; a document the lint now refuses
+            # is no longer good: its earlier PDF leaves the folder and the manifest.
+            old = existing.pop(doc_id, None)
+            previous.pop(doc_id, None)
+            if old:
+                (out_dir / old.path).unlink(missing_ok=True)
+                result.removed += 1
         for job in planned:
             try:
                 html = composer.html(job)
-                key = document_key(html, data, job, composer.rules.digest)
+                key = document_key(html, data, job, composer.rules.digest, assets)
                 old = previous.get(job.doc_id)
                 if old and old.key == key and old.path == job.relpath:
                     # the same HTML passed the same lint rules when it was made
@@ -258,6 +281,8 @@ def render_jobs(
                     pending.append(Pending(job, html, key))  # linted just before it is rendered
             except LettersError as exc:
                 result.failures.append(Failure(job.doc_id, job.relpath, exc.format_message()))
+                if isinstance(exc, LintError):
+                    withdraw(job.doc_id)
                 continue
             finally:
                 result.warnings.extend(composer.notes)
@@ -294,6 +319,7 @@ def render_jobs(
                     passed.append(item)
                 except LettersError as exc:
                     refused.append(Failure(item.job.doc_id, item.job.relpath, exc.format_message()))
+                    withdraw(item.job.doc_id)
             result.failures.extend(refused)
             if progress and refused:
                 progress(len(refused), total, refused)
@@ -318,7 +344,7 @@ def render_jobs(
             if progress:
                 progress(len(chunk), total, failures)
         if bundle:  # a shard holds part of each product; `letters merge` makes the bundles
-            bundles = make_bundles(out_dir, plan_bundles(list(done.values())), existing, data.campaign.print.duplex != "off")
+            bundles = make_bundles(out_dir, plan_bundles(list(done.values())), previous, data.campaign.print.duplex != "off")
             done.update((b.id, b) for b in bundles)
             planned_ids.update(b.id for b in bundles)
             result.bundles = len(bundles)

@@ -165,7 +165,8 @@ class Composer:
         exempt = [line for pid in job.people for line in (self.person(pid, job.lang)["address"] or [])]
         sender = self.data.campaign.sender
         if sender.on_prisoner_mail:
-            exempt += [sender.name or "", *sender.address, ", ".join([sender.name or "", *sender.address])]
+            exempt += [sender.name or "", *sender.address, ", ".join([sender.name or "", *sender.address]),
+                       " ".join(sender.address)]
         return lint.lint_document(html, self.rules, exempt)
 
     @cached_property

@@ -154,17 +154,15 @@ class Ledger:
                     db.execute(statement)
                 db.execute(f"PRAGMA user_version = {current + 1}")
 
-    def next_pack_number(self, campaign: str) -> int:
-        return self.db.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM packs WHERE campaign = ?", (campaign,)).fetchone()[0]
+    def reserve_pack(self, campaign: str, on: dt.date, volunteers: int) -> int:
+        """The next pack number, taken in one transaction so two packs made at once never share it.
 
-    def record_pack(self, campaign: str, number: int, on: dt.date, volunteers: int, documents: list[Generated]) -> None:
-        """A pack and its documents, together or not at all (a second pack with the same number fails)."""
+        A pack that then fails leaves a gap in the numbers, never two packs with one number.
+        """
         with self.transaction() as db:
-            try:
-                db.execute("INSERT INTO packs VALUES (?, ?, ?, ?, ?)", (f"{campaign}:K{number}", campaign, number, on.isoformat(), volunteers))
-            except sqlite3.IntegrityError:
-                raise LettersError(f"{self.path}: pack K{number} of {campaign} was made by another process meanwhile; run again") from None
-            self._insert(db, documents)
+            number = db.execute("SELECT COALESCE(MAX(number), 0) + 1 FROM packs WHERE campaign = ?", (campaign,)).fetchone()[0]
+            db.execute("INSERT INTO packs VALUES (?, ?, ?, ?, ?)", (f"{campaign}:K{number}", campaign, number, on.isoformat(), volunteers))
+        return number
 
     def record(self, documents: list[Generated]) -> None:
         """Add generated documents (an id already there is kept as it was)."""

@@ -31,7 +31,8 @@ LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
 EMOJI = re.compile(
     "[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2190-\u21FF\u2300-\u23FF\uFE0F\u200D\u20E3]+"
 )
-BUILT_IN = {"latin", "emoji"}  # rules whose matching is code, not lists
+BUILT_IN = {"latin", "emoji"}
+CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+)")  # rules whose matching is code, not lists
 
 
 def normalize(word: str) -> str:
@@ -289,7 +290,11 @@ class _Text(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self.skipping:
-            self.parts.append(" ".join(data.split()) if data.strip() else "")
+            # keep a space where the text had one: "<b>Жыве</b> Беларусь" is two words
+            inner = " ".join(data.split())
+            lead = " " if data[:1].isspace() and inner else ""
+            trail = " " if data[-1:].isspace() and inner else ""
+            self.parts.append(f"{lead}{inner}{trail}" if inner else (" " if data else ""))
 
     def _line(self) -> int:
         return "".join(self.parts).count("\n") + 1
@@ -312,6 +317,8 @@ def lint_document(html: str, rules: Rules, exempt: Iterable[str]) -> list[Findin
     `letters lint FILE`), which are checked on their own before they go in.
     """
     text, images = document_text(html)
+    # a picture can also come in through CSS (background: url(...)); the fonts are not in the document
+    images += [(1, f"url({m.group(1)[:40]})") for m in CSS_URL.finditer(html) if not m.group(1).startswith("data:font")]
     found = lint_text(text, rules, exempt, check_length=False)
     found += [_finding(rules.images, line, 0, len(what), what) for line, what in images]
     return sorted(found, key=lambda f: (f.line, f.column, f.rule))

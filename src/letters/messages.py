@@ -89,6 +89,8 @@ def find(root: Path, people: set[str]) -> tuple[list[Message], list[str]]:
             problems.append(f"{relative}: no prisoner {relative.parts[1]!r} in this campaign")
         elif not re.fullmatch(SLUG, name_of(path)):
             problems.append(f"{relative}: name it with lower-case letters, digits and dashes, e.g. anna-1.txt or anna-1.ru.txt")
+        elif any(m.person == relative.parts[1] and m.name == name_of(path) for m in found):
+            problems.append(f"{relative}: another message for {relative.parts[1]} is also named {name_of(path)!r}; rename one")
         else:
             found.append(Message(relative.parts[1], path, name_of(path)))
     return found, problems

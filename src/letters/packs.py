@@ -107,7 +107,7 @@ def make_packs(
     key = campaign_key(root)
     with Ledger(db_path(root, db)) as ledger:
         counts = ledger.counts(key)
-        number = ledger.next_pack_number(key)
+        number = ledger.reserve_pack(key, dt.date.today(), len(volunteers))
         pack = f"K{number}"
         written = {p: (c.sent, c.generated) for p, c in counts.items()}
         shares = assign(people, written, len(volunteers), per_volunteer, seed=f"{key}:{pack}")
@@ -121,7 +121,7 @@ def make_packs(
             raise LettersError(f"pack {pack} not made, {len(result.failures)} document(s) failed:\n  {lines}")
         entries = {e.id: e for e in result.entries}
         files = _assemble(data, out_dir, pack, volunteers, seats, entries, counts)
-        ledger.record_pack(key, number, data.date, len(volunteers), [
+        ledger.record([
             Generated(seat_doc_id, key, seat.person, job.product.name, job.lang, dt.date.today(), pack, seat.volunteer.label,
                       str((out_dir / entries[job.doc_id].path).resolve()), entries[job.doc_id].sha256)
             for seat in seats

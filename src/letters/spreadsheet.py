@@ -365,13 +365,18 @@ def import_sheet(root: Path, sheet: Path, dry_run: bool = False, mapping: Path |
 
 
 def _apply(root, y, number, headers, profile, facility, facilities, profiles, result) -> RowProblem | None:
-    """Validate one row merged into what exists; record its changes. Returns its problem, if any."""
+    """Validate one row merged into what exists; record its changes. Returns its problem, if any.
+
+    Nothing of a row with a problem is kept: its facility changes are applied
+    only once the profile is valid too.
+    """
     latin = profile.get("names", {}).get("latin", {})
     pid = profile.get("id") or slug(f"{latin.get('first', '')} {latin.get('last', '')}")
     if not pid:
         return RowProblem(number, headers.get("id", "id"), "no id, and no Latin first and last name to make one from")
     profile["id"] = pid
     fid = profile.get("facility")
+    facility_change = None
     if facility:
         if not fid:
             return RowProblem(number, headers.get("facility", "facility"), "facility details without a facility id")
@@ -382,13 +387,8 @@ def _apply(root, y, number, headers, profile, facility, facilities, profiles, re
             Facility.model_validate(trial)
         except ValidationError as exc:
             return _pydantic_problem(number, exc, headers, facility=True)
-        if old is None:
-            facilities[fid] = trial
-            result.changes.append(Change("new", "facility", fid))
-        elif changed:
-            merge(old, facility)
-            result.changes.append(Change("update", "facility", fid, changed))
-    if fid and fid not in facilities:
+        facility_change = (old, trial, changed)
+    elif fid and fid not in facilities:
         return RowProblem(number, headers.get("facility", "facility"),
                           f"unknown facility {fid!r}: add it to facilities.yaml, or fill the facility name and address columns")
     path = root / "prisoners" / f"{pid}.yaml"
@@ -405,6 +405,14 @@ def _apply(root, y, number, headers, profile, facility, facilities, profiles, re
         Prisoner.model_validate(_plain(trial))
     except ValidationError as exc:
         return _pydantic_problem(number, exc, headers)
+    if facility_change:
+        old, new, facility_changed = facility_change
+        if old is None:
+            facilities[fid] = new
+            result.changes.append(Change("new", "facility", fid))
+        elif facility_changed:
+            merge(old, facility)
+            result.changes.append(Change("update", "facility", fid, facility_changed))
     merge(data, profile)
     profiles[pid] = (path, data, bool(changed))
     if existing is None:
