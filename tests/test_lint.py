@@ -183,3 +183,11 @@ def test_a_document_the_lint_now_refuses_leaves_the_folder(campaign, tmp_path):
     assert [f.doc_id for f in again.failures] == ["letter-alena-testava-be"]
     assert not (tmp_path / "out" / "letter" / "alena-testava-be.pdf").exists()
     assert [d["id"] for d in documents(again)] == ["letter-alena-testava-ru"]
+
+
+def test_text_drawn_in_svg_or_generated_by_css_is_linted_too():
+    from letters.lint import lint_document
+
+    assert [(f.rule, f.text) for f in lint_document("<svg><text>Free Belarus</text></svg>", RULES, [])] == [("latin", "Free Belarus")]
+    css = '<style>.x::after { content: "свабода"; }</style><p class="x">Дзень добры</p>'
+    assert [(f.rule, f.text) for f in lint_document(css, RULES, [])] == [("politics", "свабода")]

@@ -32,6 +32,7 @@ EMOJI = re.compile(
     "[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2190-\u21FF\u2300-\u23FF\uFE0F\u200D\u20E3]+"
 )
 BUILT_IN = {"latin", "emoji"}
+CSS_CONTENT = re.compile(r"content\s*:\s*(['\"])(.*?)\1")
 CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+)")  # rules whose matching is code, not lists
 
 
@@ -264,7 +265,7 @@ def _with_count(finding: Finding, counted: int, limit: int) -> Finding:
 class _Text(HTMLParser):
     """The text a reader sees, one line per block; images noted with their line."""
 
-    SKIP = frozenset({"head", "style", "script", "title", "svg"})
+    SKIP = frozenset({"head", "style", "script", "title"})  # SVG <text> is text a reader sees: not skipped
     BLOCK = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "tr", "section", "table", "ul", "ol"})
 
     def __init__(self) -> None:
@@ -319,6 +320,10 @@ def lint_document(html: str, rules: Rules, exempt: Iterable[str]) -> list[Findin
     text, images = document_text(html)
     # a picture can also come in through CSS (background: url(...)); the fonts are not in the document
     images += [(1, f"url({m.group(1)[:40]})") for m in CSS_URL.finditer(html) if not m.group(1).startswith("data:font")]
+    # and words through CSS generated content (content: "..."): checked as lines after the text
+    generated = [m.group(2) for m in CSS_CONTENT.finditer(html) if m.group(2).strip()]
+    if generated:
+        text = "\n".join([text, *generated])
     found = lint_text(text, rules, exempt, check_length=False)
     found += [_finding(rules.images, line, 0, len(what), what) for line, what in images]
     return sorted(found, key=lambda f: (f.line, f.column, f.rule))
