@@ -64,3 +64,17 @@ def month_birthdays(data: CampaignData, year: int, month: int, post_days: int = 
         post_by = day - dt.timedelta(days=min(post_days, 366))
         found.append(Birthday(pid, day, born, year - born.year, post_by, mail_refusal(prisoner, data)))
     return sorted(found, key=lambda b: (b.day, b.person)), year_only
+
+
+def rows(data: CampaignData, found: list[Birthday]) -> list[list[str]]:
+    """The list as people read it: day, id, name, age, post-by date and address (or why no mail)."""
+    from .address import recipient_lines
+
+    out = []
+    for b in found:
+        prisoner = data.prisoners[b.person]
+        facility = data.facilities.get(prisoner.facility or "")
+        address = " / ".join(recipient_lines(prisoner, facility, data.campaign.languages[0])) if not b.mail and facility else ""
+        out.append([b.day.isoformat(), b.person, f"{prisoner.names.latin.first} {prisoner.names.latin.last}", str(b.age),
+                    b.post_by.isoformat() if not b.mail else "", address or f"no mail: {b.mail}"])
+    return out

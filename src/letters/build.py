@@ -23,14 +23,7 @@ from .errors import LettersError, LintError, Problem, RenderError
 from .load import CampaignData, load_campaign
 from .models import PrintSettings
 from .render import FONT_DIR, TITLE, Renderer, html_title, render_chunk, write_atomic
-from .select import CAMPAIGN, PRODUCTS, Job, Skip, plan, plan_messages, product
-
-
-@dataclass(frozen=True)
-class Failure:
-    doc_id: str
-    path: str
-    reason: str
+from .select import CAMPAIGN, PRODUCTS, Failure, Job, Skip, plan, plan_messages, product
 
 
 @dataclass
@@ -50,7 +43,8 @@ class BuildResult:
         return not self.failures
 
 
-def _roots(data: CampaignData) -> list[Path]:
+def file_roots(data: CampaignData) -> list[Path]:
+    """The folders the renderer may read (its file jail): the campaign and its template folders."""
     return [Path(data.root), *compose.template_dirs(data.root)]
 
 
@@ -228,7 +222,7 @@ def build_campaign(
     if shard:
         planned = [j for j in planned if shard_of(j.doc_id, shard[1]) == shard[0]]
     result = BuildResult(Path(out_dir), skipped=skips, warnings=list(data.warnings))
-    result.failures.extend(Failure(r.doc_id, r.path, r.reason) for r in refused)
+    result.failures.extend(refused)
     return render_jobs(data, planned, result, jobs=jobs, force=force, partial=bool(shard), chunk_size=chunk_size,
                        progress=progress, bundle=not shard)
 
@@ -469,7 +463,7 @@ def _render_chunks(
     `admit` filters each chunk just before it is rendered (the lint's gate).
     """
     workers = min(jobs or os.cpu_count() or 1, len(chunks))
-    base, roots = Path(data.root), _roots(data)
+    base, roots = Path(data.root), file_roots(data)
     if workers <= 1:
         for chunk in chunks:
             if chunk := admit(chunk):
@@ -539,7 +533,7 @@ def render_document(
     languages = spec.languages(data)
     if message:
         try:
-            told = messages.language_of(messages.read(message), lang or messages.hint_of(message))
+            _, told = messages.read_checked(message, lang)
         except LettersError as exc:
             raise LettersError(f"{message}: {exc.format_message()}") from None
         lang = told
@@ -569,7 +563,7 @@ def render_document(
     html = composer.html(job)
     for warning in [*composer.notes, *gate(composer, job, html)]:
         on_warning(warning)
-    pdf, pages = Renderer.shared().render(html, base_dir=Path(data.root), roots=_roots(data))
+    pdf, pages = Renderer.shared().render(html, base_dir=Path(data.root), roots=file_roots(data))
     _check_pages(job, pages)
     write_atomic(Path(out_file), pdf)
     return _entry(job, str(out_file), pdf, pages, html_title(html) or job.doc_id)

@@ -233,8 +233,7 @@ def _birthday_people(campaign: Path, month: str, include_stale: bool, quiet: boo
     from .birthdays import month_birthdays, parse_month
     from .load import load_campaign
 
-    data = replace(load_campaign(campaign), include_stale=include_stale)
-    found, _ = month_birthdays(data, *parse_month(month))
+    found, _ = month_birthdays(replace(load_campaign(campaign), include_stale=include_stale), *parse_month(month))
     if not quiet:
         click.echo(f"birthdays in {month}: {', '.join(b.person for b in found) or 'nobody'}")
     return {b.person for b in found}
@@ -253,39 +252,38 @@ def birthdays(campaign: Path, month: str, post_days: int, include_stale: bool, a
     a guessed day. Build their cards and letters with
     `letters build CAMPAIGN --birthdays YYYY-MM`.
     """
-    import csv
     from dataclasses import replace
 
-    from .address import recipient_lines
-    from .birthdays import month_birthdays, parse_month
+    from .birthdays import month_birthdays, parse_month, rows
     from .load import load_campaign
 
     data = replace(load_campaign(campaign), include_stale=include_stale)
     found, year_only = month_birthdays(data, *parse_month(month), post_days=post_days)
-    lang = data.campaign.languages[0]
-    rows = []
-    for b in found:
-        prisoner = data.prisoners[b.person]
-        facility = data.facilities.get(prisoner.facility or "")
-        address = " / ".join(recipient_lines(prisoner, facility, lang)) if not b.mail and facility else ""
-        rows.append([b.day.isoformat(), b.person, f"{prisoner.names.latin.first} {prisoner.names.latin.last}", str(b.age),
-                     b.post_by.isoformat() if not b.mail else "", address or f"no mail: {b.mail}"])
     header = ["birthday", "id", "name", "turns", "post by", "address"]
+    table = rows(data, found)
     if as_csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-        writer.writerows([["", pid, f"born {year}, day not known", "", "", ""] for pid, year in year_only])
+        _print_table(header, table + [["", pid, f"born {year}, day not known", "", "", ""] for pid, year in year_only], as_csv)
         return
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(5)]
-    click.echo("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=False)) + "  address")
-    for row in rows:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + row[5])
-    if not rows:
+    _print_table(header, table, as_csv)
+    if not table:
         click.echo(f"nobody in {campaign} has a known birthday in {month}")
     if year_only:
         click.echo("\nKnown only by year of birth (no day is guessed): "
                    + ", ".join(f"{pid} ({year})" for pid, year in year_only))
+
+
+def _print_table(header: list[str], rows: list[list[str]], as_csv: bool) -> None:
+    """Rows as CSV on standard output, or as a table whose columns line up (the last runs free)."""
+    if as_csv:
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        return
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
+    for row in [header, *rows]:
+        click.echo(("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + row[-1]).rstrip())
 
 
 @main.command("import")
@@ -396,32 +394,19 @@ def log(kind: str, numbers: tuple[str, ...], campaign: Path, on, db: Path | None
 @DB
 def stats(campaign: Path, as_csv: bool, db: Path | None) -> None:
     """Per person: letters generated, sent, returned, replies, and the last one sent."""
-    import csv
-
-    from .ledger import Ledger, campaign_key, db_path
+    from .ledger import Counts, Ledger, campaign_key, db_path
     from .load import load_campaign
 
     data = load_campaign(campaign)
     with Ledger(db_path(campaign, db), create=False) as ledger:
         counts = ledger.counts(campaign_key(campaign))
-    header = ["prisoner", "generated", "sent", "returned", "replies", "last sent"]
-    rows = [[pid, str(c.generated), str(c.sent), str(c.returned), str(c.replies), c.last_sent or ""]
-            for pid in sorted(set(counts) | {p for p, x in data.prisoners.items() if x.status == "imprisoned"})
-            for c in [counts.get(pid) or _zero(pid)]]
-    if as_csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-        return
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-
-
-def _zero(pid: str):
-    from .ledger import Counts
-
-    return Counts(pid)
+    people = sorted(set(counts) | {pid for pid, p in data.prisoners.items() if p.status == "imprisoned"})
+    _print_table(
+        ["prisoner", "generated", "sent", "returned", "replies", "last sent"],
+        [[pid, str(c.generated), str(c.sent), str(c.returned), str(c.replies), c.last_sent or ""]
+         for pid in people for c in [counts.get(pid) or Counts(pid)]],
+        as_csv,
+    )
 
 
 @main.command()

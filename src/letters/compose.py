@@ -175,25 +175,11 @@ class Composer:
 
     def context(self, job: Job) -> dict[str, Any]:
         """Everything a template receives, as plain data (dicts and strings)."""
-        data = self.data
-        campaign = data.campaign
-        sender = campaign.sender.model_dump()
-        if job.product.audience == "prisoner" and not campaign.sender.on_prisoner_mail:
-            sender = {"name": None, "address": [], "on_prisoner_mail": False, "in_pdf_metadata": False}
-        addressee = data.addressees.get(campaign.appeal_to)
         context = {
-            "lang": job.lang,
-            "audience": job.product.audience,
+            **self.common(job.lang, job.product.audience, job.paper),
             "product": job.product.name,
             "variant": job.product.variant,
             "doc_id": job.doc_id,
-            "paper": {"name": job.paper, **PAPER[job.paper]},
-            "date": data.date,
-            "campaign": {"title": campaign.title},
-            "sender": sender,
-            "addressee": addressee.model_dump() if addressee else None,
-            **self.texts,
-            "version": __version__,
         }
         if job.prisoner_id:
             context.update(self.person(job.prisoner_id, job.lang))
@@ -221,8 +207,7 @@ class Composer:
         if job.message:
             path = Path(job.message)
             try:
-                text = messages.read(path)
-                messages.language_of(text, job.lang)
+                text, _ = messages.read_checked(path, job.lang)
             except LettersError as exc:
                 raise LettersError(f"{path}: {exc.format_message()}") from None
             findings = lint.lint_text(text, self.rules)
@@ -235,6 +220,33 @@ class Composer:
             chosen = phrasebook.pick(self.phrasebook, list(job.phrases))
             return [" ".join(p.text[job.lang] for p in chosen)]
         return None
+
+    def common(self, lang: str, audience: str, paper: str) -> dict[str, Any]:
+        """What every page receives: the campaign, its date, sender (never on prisoner mail
+        unless the campaign says so), addressee, paper and the texts."""
+        data = self.data
+        campaign = data.campaign
+        sender = campaign.sender.model_dump()
+        if audience == "prisoner" and not campaign.sender.on_prisoner_mail:
+            sender = {"name": None, "address": [], "on_prisoner_mail": False, "in_pdf_metadata": False}
+        addressee = data.addressees.get(campaign.appeal_to)
+        return {
+            "lang": lang,
+            "audience": audience,
+            "paper": {"name": paper, **PAPER[paper]},
+            "date": data.date,
+            "campaign": {"title": campaign.title},
+            "sender": sender,
+            "addressee": addressee.model_dump() if addressee else None,
+            **self.texts,
+            "version": __version__,
+        }
+
+    def page(self, name: str, extra: dict[str, Any]) -> str:
+        """A page about the campaign rather than one document of a product (a pack's
+        cover, the organizer's sheet): volunteer audience, English, the campaign's paper."""
+        context = {**self.common("en", "volunteer", self.data.campaign.paper), "product": name.split("/")[0], **extra}
+        return self._render(name, lambda: context, name)
 
     def person(self, pid: str, lang: str) -> dict[str, Any]:
         """One person's part of the context: names in `lang`, where they are, their address lines."""
@@ -285,15 +297,18 @@ class Composer:
 
     def html(self, job: Job) -> str:
         """Render one job's template to HTML; template problems become TemplateError."""
-        name = job.product.template_for(job.lang)
+        return self._render(job.product.template_for(job.lang), lambda: self.context(job), job.doc_id)
+
+    def _render(self, name: str, make_context: Any, what: str) -> str:
+        context: dict[str, Any] = {}
         try:
             template = self.env.get_template(name)
-            context = self.context(job)
+            context = make_context()
             return template.render(context)
         except SecurityError as exc:
             raise TemplateError(f"template {name}: refused by the sandbox: {exc}") from None
         except jinja2.UndefinedError as exc:
-            raise TemplateError(f"template {name}: {exc} (for {job.doc_id}; the template receives: {', '.join(sorted(context))})") from None
+            raise TemplateError(f"template {name}: {exc} (for {what}; the template receives: {', '.join(sorted(context))})") from None
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(f"{exc.filename or name}:{exc.lineno}: template syntax error: {exc.message}") from None
         except jinja2.TemplateNotFound as exc:

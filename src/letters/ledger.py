@@ -25,6 +25,7 @@ from .errors import LettersError
 FILE = "letters.sqlite"
 ENV = "LETTERS_DB"
 EVENTS = ("sent", "returned", "reply")
+IS_LETTER = "product NOT LIKE 'envelope%' AND product != 'labels'"  # what is written and sent: letters and cards
 
 # Migration n brings a database from version n to n + 1. Never edit one that shipped: add another.
 MIGRATIONS: list[list[str]] = [
@@ -189,7 +190,7 @@ class Ledger:
             if unknown:
                 raise LettersError(f"{self.path}: no document {', '.join(unknown)} of {campaign} in the ledger; nothing was recorded")
             letters = {row[0] for row in db.execute(
-                f"SELECT id FROM documents WHERE campaign = ? AND product NOT LIKE 'envelope%' AND product != 'labels' "
+                f"SELECT id FROM documents WHERE campaign = ? AND {IS_LETTER} "
                 f"AND id IN ({','.join('?' * len(ids))})", [campaign, *ids])}
             if not_letters := [i for i in ids if i not in letters]:
                 raise LettersError(f"{', '.join(not_letters)}: an envelope, not a letter; log the letter's number; nothing was recorded")
@@ -208,8 +209,8 @@ class Ledger:
     def counts(self, campaign: str) -> dict[str, Counts]:
         """Per person: letters and cards generated (envelopes and labels not counted), events, last sent."""
         rows = self.db.execute(
-            """SELECT d.prisoner,
-                      COUNT(DISTINCT CASE WHEN d.product NOT LIKE 'envelope%' AND d.product != 'labels' THEN d.id END),
+            f"""SELECT d.prisoner,
+                      COUNT(DISTINCT CASE WHEN {IS_LETTER.replace("product", "d.product")} THEN d.id END),
                       SUM(e.kind = 'sent'), SUM(e.kind = 'returned'), SUM(e.kind = 'reply'),
                       MAX(CASE WHEN e.kind = 'sent' THEN e.on_date END)
                FROM documents d LEFT JOIN events e ON e.campaign = d.campaign AND e.document = d.id

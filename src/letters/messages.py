@@ -66,6 +66,13 @@ def read(path: Path) -> str:
     return text
 
 
+def read_checked(path: Path, lang: str | None = None) -> tuple[str, str]:
+    """A message's text and language: readable, not empty, in one language (`lang`,
+    or its .be/.ru name, decides when the letters cannot). Errors leave out the path."""
+    text = read(path)
+    return text, language_of(text, lang or hint_of(path))
+
+
 def paragraphs(text: str) -> list[str]:
     """Paragraphs separated by blank lines; lines inside one are joined."""
     blocks = re.split(r"\n\s*\n", text.strip())
@@ -106,8 +113,7 @@ def check(root: Path, people: set[str]) -> list[Problem]:
     problems = [Problem(Path(root) / line.split(": ", 1)[0], line.split(": ", 1)[1]) for line in misplaced]
     for message in found:
         try:
-            text = read(message.path)
-            language_of(text, hint_of(message.path))
+            text, _ = read_checked(message.path)
         except LettersError as exc:
             problems.append(Problem(message.path, exc.format_message().removeprefix(f"{message.path}: ")))
             continue

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import compose, record
 from .assemble import merge_pdfs
-from .build import BuildResult, render_jobs
+from .build import BuildResult, file_roots, render_jobs
 from .errors import LettersError
 from .ledger import Generated, Ledger, campaign_key, db_path
 from .load import CampaignData, load_campaign
@@ -161,15 +161,13 @@ def _assemble(data, out_dir: Path, pack: str, volunteers: list[Volunteer], seats
     """Cover pages and the organizer's sheet, then one merged PDF per volunteer."""
     composer = compose.Composer(data)
     renderer = Renderer.shared()
-    roots = [Path(data.root), *compose.template_dirs(data.root)]
+    roots = file_roots(data)
     names = {pid: p.names for pid, p in data.prisoners.items()}
-    base = composer.context(Job(PRODUCTS["appeal"], None, "en", data.campaign.paper))
     files: dict[str, Path] = {}
     manifest: list[record.Entry] = list(entries.values())
     for volunteer in volunteers:
         mine = [s for s in seats if s.volunteer == volunteer]
-        html = composer.env.get_template("pack/cover.html").render(
-            {**base, "pack": pack, "volunteer": volunteer, "seats": [_seat_row(s, names) for s in mine]})
+        html = composer.page("pack/cover.html", {"pack": pack, "volunteer": volunteer, "seats": [_seat_row(s, names) for s in mine]})
         cover, _ = renderer.render(html, Path(data.root), roots)
         parts = [cover] + [(out_dir / entries[job.doc_id].path).read_bytes()
                            for s in mine for job in (s.sheet, s.letter, s.envelope) if job]
@@ -181,8 +179,8 @@ def _assemble(data, out_dir: Path, pack: str, volunteers: list[Volunteer], seats
                                     f"Pack {pack}: {volunteer.label}", [s.number for s in mine]))
     rows = [_seat_row(s, names) for s in seats]
     coverage = sorted({s.person for s in seats})
-    html = composer.env.get_template("pack/organizer.html").render({
-        **base, "pack": pack, "volunteers": volunteers, "seats": rows,
+    html = composer.page("pack/organizer.html", {
+        "pack": pack, "volunteers": volunteers, "seats": rows,
         "coverage": [{"person": p, "latin": f"{names[p].latin.first} {names[p].latin.last}",
                       "writers": sum(1 for s in seats if s.person == p),
                       "before": counts.get(p)} for p in coverage],

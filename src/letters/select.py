@@ -265,8 +265,9 @@ def plan(
 
 
 @dataclass(frozen=True)
-class Refused:
-    """A document that could not even be planned (a misplaced or unreadable message)."""
+class Failure:
+    """A document that failed: at planning (a misplaced or unreadable message), at
+    composing, at the lint's gate or at rendering. The build reports each one."""
 
     doc_id: str
     path: str
@@ -275,14 +276,14 @@ class Refused:
 
 def plan_messages(
     data: CampaignData, products: list[str] | None = None, paper: str | None = None, people: set[str] | None = None
-) -> tuple[list[Job], list[Refused]]:
+) -> tuple[list[Job], list[Failure]]:
     """One letter per personal message in messages/<id>/, in the message's language."""
     from . import messages
     from .errors import LettersError
 
     paper = paper or data.campaign.paper
     found, problems = messages.find(data.root, set(data.prisoners))
-    refused = [Refused(f"message-{i}", line.split(":")[0], line) for i, line in enumerate(problems, start=1)]
+    refused = [Failure(f"message-{i}", line.split(":")[0], line) for i, line in enumerate(problems, start=1)]
     jobs = []
     for name in products or data.campaign.products:
         spec = product(name)
@@ -295,9 +296,9 @@ def plan_messages(
                 continue  # the person gets no letter at all; the plan's skips say why
             where = message.path.relative_to(data.root)
             try:
-                lang = messages.language_of(messages.read(message.path), messages.hint_of(message.path))
+                _, lang = messages.read_checked(message.path)
             except LettersError as exc:
-                refused.append(Refused(f"{name}-{message.person}-{message.name}", str(where), f"{where}: {exc.format_message()}"))
+                refused.append(Failure(f"{name}-{message.person}-{message.name}", str(where), f"{where}: {exc.format_message()}"))
                 continue
             jobs.append(Job(spec, message.person, lang, paper, message=str(message.path)))
     return jobs, refused
