@@ -49,8 +49,13 @@ def test_packs_read_back_cover_people_duplex_padding_and_no_volunteer_name_on_po
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
     docs = {d["id"]: d for d in manifest["documents"]}
-    packs = [d for d in manifest["documents"] if d["kind"] == "pack" and "organizer" not in d["id"]]
+    packs = [d for d in manifest["documents"] if d["kind"] == "pack" and d["id"].split("-")[-1] not in ("organizer", "envelopes")]
     assert len(packs) == 2
+    # the envelopes, another paper size, are a file of their own per volunteer: one DL page per letter
+    for envelopes in (d for d in manifest["documents"] if d["id"].endswith("-envelopes")):
+        with pdfplumber.open(tmp_path / "out" / envelopes["path"]) as pdf:
+            assert [(round(p.width * 25.4 / 72), round(p.height * 25.4 / 72)) for p in pdf.pages] == [(220, 110)] * 3
+            assert not any(n in (p.extract_text() or "") for p in pdf.pages for n in ("Anna", "Jonas"))
     seen: dict[str, list[str]] = {}
     for entry, name in zip(packs, ["Anna Kowalska", "Jonas Weber"], strict=True):
         texts = pages_text(tmp_path / "out" / entry["path"])

@@ -347,8 +347,8 @@ def pack(campaign: Path, count: int | None, names: Path | None, per_volunteer: i
     The people who can receive mail are shared out least-written-first (from
     the ledger), nobody twice in a pack, as evenly as the numbers allow. Each
     pack: a cover page (how to write, what never to write, how to post), then
-    for each person the writer's sheet, the letter and the envelope, padded for
-    double-sided printing. Every letter goes into the ledger with its number,
+    for each person the writer's sheet and the letter, padded for double-sided
+    printing; the envelopes in a file of their own, to feed one at a time. Every letter goes into the ledger with its number,
     which is printed on the writer's sheet.
     """
     from .packs import make_packs, volunteers_from

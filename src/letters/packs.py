@@ -3,9 +3,9 @@
 `letters pack CAMPAIGN --volunteers N` shares out the people who can receive
 mail (least written first, from the ledger), renders each one's writer's
 sheet, letter and envelope through the batch engine, and merges per
-volunteer: a cover page, then for each person the sheet, the letter and the
-envelope, each padded to an even page count so everything starts on a front
-side in duplex. Every letter and envelope is recorded in the ledger with the
+volunteer: a cover page, then for each person the sheet and the letter, each
+padded to an even page count so everything starts on a front side in duplex;
+the envelopes, another paper size fed one by one, go in a file of their own. Every letter and envelope is recorded in the ledger with the
 pack and the volunteer; the letter's number is printed on the writer's sheet,
 never on the letter. Volunteers' names appear only on the cover and the
 organizer's sheet (volunteer audience), never on anything posted.
@@ -167,16 +167,24 @@ def _assemble(data, out_dir: Path, pack: str, volunteers: list[Volunteer], seats
     manifest: list[record.Entry] = list(entries.values())
     for volunteer in volunteers:
         mine = [s for s in seats if s.volunteer == volunteer]
-        html = composer.page("pack/cover.html", {"pack": pack, "volunteer": volunteer, "seats": [_seat_row(s, names) for s in mine]})
+        html = composer.page("pack/cover.html", {"pack": pack, "volunteer": volunteer, "seats": [_seat_row(s, names) for s in mine],
+                                                 "envelopes": any(s.envelope for s in mine)})
         cover, _ = renderer.render(html, Path(data.root), roots)
-        parts = [cover] + [(out_dir / entries[job.doc_id].path).read_bytes()
-                           for s in mine for job in (s.sheet, s.letter, s.envelope) if job]
+        parts = [cover] + [(out_dir / entries[job.doc_id].path).read_bytes() for s in mine for job in (s.sheet, s.letter)]
         pdf, pages = merge_pdfs(parts, f"Pack {pack}: {volunteer.label}", pad_to_even=True)
         path = out_dir / "packs" / volunteer.file_name
         write_atomic(path, pdf)
         files[volunteer.label] = path
         manifest.append(_pack_entry(f"pack-{pack}-{volunteer.number}", path, out_dir, pdf, pages,
                                     f"Pack {pack}: {volunteer.label}", [s.number for s in mine]))
+        if envelopes := [(out_dir / entries[s.envelope.doc_id].path).read_bytes() for s in mine if s.envelope]:
+            # envelopes are fed on their own (another size, one side): a file of their own
+            pdf, pages = merge_pdfs(envelopes, f"Pack {pack}: {volunteer.label}, envelopes", pad_to_even=False)
+            path = out_dir / "packs" / volunteer.file_name.replace(".pdf", "-envelopes.pdf")
+            write_atomic(path, pdf)
+            files[f"{volunteer.label}, envelopes"] = path
+            manifest.append(_pack_entry(f"pack-{pack}-{volunteer.number}-envelopes", path, out_dir, pdf, pages,
+                                        f"Pack {pack}: {volunteer.label}, envelopes", [f"{s.number}E" for s in mine]))
     rows = [_seat_row(s, names) for s in seats]
     coverage = sorted({s.person for s in seats})
     html = composer.page("pack/organizer.html", {
