@@ -80,10 +80,12 @@ def naive_and_single(campaign: Path) -> tuple[float, float]:
     code = f"""
 import time, weasyprint
 from pathlib import Path
-from letters import compose
-from letters.load import load_campaign
-from letters.render import font_face_css, combine
-from letters.select import plan
+from letters.core.templates import template_dirs
+from letters.pipeline import compose
+from letters.data.load import load_campaign
+from letters.core.fonts import font_face_css
+from letters.pipeline.render import combine
+from letters.pipeline.plan import plan
 data = load_campaign(Path({str(campaign)!r}))
 jobs, _ = plan(data)
 composer = compose.Composer(data)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from letters.build import build_campaign
+from letters.api import build_campaign
 
 HERE = Path(__file__).parent
 CAMPAIGNS = HERE / "campaigns"

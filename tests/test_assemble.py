@@ -11,13 +11,18 @@ import shutil
 import pdfplumber
 import pytest
 
-from letters import assemble
-from letters.assemble import CARD_SIZES, ENVELOPES, LABEL_SHEETS, SPARE_MM, Box
-from letters.build import build_campaign, render_document
-from letters.record import read_manifest
+from letters.api import build_campaign, render_document
+from letters.pipeline.manifest import read_manifest
+from letters.products import cards, envelopes, labels
+from letters.products import paper as geometry
+from letters.products.cards import CARD_SIZES
+from letters.products.paper import SPARE_MM, Box
+from letters.products.registry import builtin_registry
 
 from .conftest import CAMPAIGNS, documents
 
+ENVELOPES = builtin_registry().envelopes
+LABEL_SHEETS = builtin_registry().label_sheets
 MM = 72 / 25.4
 TOL = 0.05  # mm: what "exactly" means for positions read back from a PDF
 
@@ -81,7 +86,7 @@ def within(page, box: Box):
 
 def cards_on(page, paper: str) -> list[tuple[Box, list[dict]]]:
     """Each card slot of a sheet side with the text lines inside it."""
-    return [(slot, text_lines(within(page, slot))) for slot in assemble.card_slots(paper)]
+    return [(slot, text_lines(within(page, slot))) for slot in cards.card_slots(paper)]
 
 
 def test_postcard_sheets_are_a4_with_four_a6_cards_and_content_in_the_safe_area(shop):
@@ -92,15 +97,15 @@ def test_postcard_sheets_are_a4_with_four_a6_cards_and_content_in_the_safe_area(
             for slot, lines in cards_on(page, "a4"):
                 assert (slot.w, slot.h) == CARD_SIZES["a4"]
                 for line in lines:
-                    assert inside(line, slot, assemble.SAFE_MM), (line, slot)
+                    assert inside(line, slot, geometry.SAFE_MM), (line, slot)
             # no character outside the cards
-            assert sum(len(within(page, slot).chars) for slot in assemble.card_slots("a4")) == len(page.chars)
+            assert sum(len(within(page, slot).chars) for slot in cards.card_slots("a4")) == len(page.chars)
 
 
 def test_crop_marks_lie_on_the_cut_lines_outside_every_cards_safe_area_and_inside_the_printable_sheet(shop):
     with one(shop, product="postcard", prisoner=None, lang="be") as pdf:
         page = pdf.pages[0]
-        slots = assemble.card_slots("a4")
+        slots = cards.card_slots("a4")
         cut_x, cut_y = slots[1].x, slots[2].y
         # WeasyPrint paints a border as filled paths, some degenerate: keep one per place
         hairlines = [r for r in page.rects if 0 < min(r["width"], r["height"]) < 1]
@@ -113,10 +118,10 @@ def test_crop_marks_lie_on_the_cut_lines_outside_every_cards_safe_area_and_insid
                 assert abs(x0 - cut_x) < 0.2
             else:
                 assert abs(top - cut_y) < 0.2
-            assert x0 >= assemble.PRINTER_EDGE_MM - TOL and x1 <= 210 - assemble.PRINTER_EDGE_MM + TOL
-            assert top >= assemble.PRINTER_EDGE_MM - TOL and bottom <= 297 - assemble.PRINTER_EDGE_MM + TOL
+            assert x0 >= geometry.PRINTER_EDGE_MM - TOL and x1 <= 210 - geometry.PRINTER_EDGE_MM + TOL
+            assert top >= geometry.PRINTER_EDGE_MM - TOL and bottom <= 297 - geometry.PRINTER_EDGE_MM + TOL
             for slot in slots:
-                safe = slot.inset(assemble.SAFE_MM)
+                safe = slot.inset(geometry.SAFE_MM)
                 assert x1 <= safe.x or x0 >= safe.right or bottom <= safe.y or top >= safe.bottom
 
 
@@ -134,7 +139,7 @@ def back_names(page, paper) -> dict[int, str]:
     """Slot -> the first line of the back's address block (the person's name)."""
     out = {}
     for i, (slot, lines) in enumerate(cards_on(page, paper)):
-        address_side = slot.x + slot.w * assemble.CARD_DIVIDER
+        address_side = slot.x + slot.w * cards.CARD_DIVIDER
         block = [ln for ln in lines if ln["x0"] > address_side]
         if block:
             out[i] = min(block, key=lambda ln: ln["top"])["text"]
@@ -177,15 +182,15 @@ def test_postcard_for_one_person_is_four_copies_and_the_address_fits_the_back(sh
     with one(shop, product="postcard", prisoner="sergei-rossiiski", lang="ru") as pdf:
         assert len(pdf.pages) == 2
         assert set(front_names(pdf.pages[0], "a4").values()) == {"Сергей"}
-        zones = assemble.card_back_zones("a4")
+        zones = cards.card_back_zones("a4")
         for slot, lines in cards_on(pdf.pages[1], "a4"):
             address = zones["address"].moved(slot.x, slot.y)
-            block = [ln for ln in lines if ln["x0"] > slot.x + slot.w * assemble.CARD_DIVIDER]
+            block = [ln for ln in lines if ln["x0"] > slot.x + slot.w * cards.CARD_DIVIDER]
             assert block[0]["text"] == "Российский Сергей Сергеевич, 1985 г. р."
             assert block[-1]["text"] == "RUSSIA"
             for line in block:
                 assert inside(line, address), line
-                assert line["x1"] <= slot.right - assemble.SAFE_MM + TOL
+                assert line["x1"] <= slot.right - geometry.SAFE_MM + TOL
 
 
 @pytest.mark.parametrize("design,greeting", [("plain", "Добры дзень"), ("birthday", "З днём нараджэння"), ("new-year", "З Новым годам")])
@@ -208,7 +213,7 @@ def test_quarter_letter_cards_on_us_letter(tmp_path):
         assert (round(mm(page.width), 1), round(mm(page.height), 1)) == (215.9, 279.4)
         for slot, lines in cards_on(page, "letter"):
             assert (round(slot.w / 25.4, 3), round(slot.h / 25.4, 3)) == (4.25, 5.5)
-            assert lines and all(inside(ln, slot, assemble.SAFE_MM) for ln in lines)
+            assert lines and all(inside(ln, slot, geometry.SAFE_MM) for ln in lines)
 
 
 # ------------------------------------------------------------------ envelopes and windows
@@ -245,7 +250,7 @@ def test_belarus_envelope_has_no_return_address_unless_the_campaign_sets_one(tmp
         lines = text_lines(pdf.pages[0])
     back = [ln for ln in lines if ln["top"] < 40]
     assert [ln["text"] for ln in back] == ["Ганна Адпраўшчыца", "Wilcza 1", "00-001 Warszawa", "POLAND"]
-    assert all(inside(ln, assemble.RETURN_BOX, 0) for ln in back)
+    assert all(inside(ln, envelopes.RETURN_BOX, 0) for ln in back)
 
 
 def test_window_letter_puts_the_address_in_the_din_window_with_fold_marks(shop):
@@ -253,27 +258,27 @@ def test_window_letter_puts_the_address_in_the_din_window_with_fold_marks(shop):
         page = pdf.pages[0]
         lines = text_lines(page)
         marks = sorted(mm(r["top"]) for r in page.rects if r["x0"] < 15 * MM)
-    address = [ln for ln in lines if ln["top"] < assemble.WINDOW.bottom]
+    address = [ln for ln in lines if ln["top"] < envelopes.WINDOW.bottom]
     assert [ln["text"] for ln in address] == ["Алена Тэставая", "ИК №1", "ул. Ўзорная, 1", "000000, г. Тэставы", "REPUBLIC OF BELARUS"]
     for line in address:
-        assert inside(line, assemble.WINDOW_ADDRESS_ZONE), line
-        assert line["x0"] >= assemble.WINDOW_TEXT_LEFT - TOL
+        assert inside(line, envelopes.WINDOW_ADDRESS_ZONE), line
+        assert line["x0"] >= envelopes.WINDOW_TEXT_LEFT - TOL
     assert [round(m, 1) for m in marks] == [105.0, 148.5, 210.0]
-    assert min(ln["top"] for ln in lines if ln not in address) > assemble.WINDOW.bottom
+    assert min(ln["top"] for ln in lines if ln not in address) > envelopes.WINDOW.bottom
 
 
 def test_window_appeal_shows_the_addressee_and_stays_on_one_page(shop):
     with one(shop, product="appeal-window", prisoner="alena-testava", lang="en") as pdf:
         assert len(pdf.pages) == 1
-        address = [ln for ln in text_lines(pdf.pages[0]) if ln["top"] < assemble.WINDOW.bottom]
+        address = [ln for ln in text_lines(pdf.pages[0]) if ln["top"] < envelopes.WINDOW.bottom]
     assert address[0]["text"] == "Test Official"
-    assert all(inside(ln, assemble.WINDOW_ADDRESS_ZONE) for ln in address)
+    assert all(inside(ln, envelopes.WINDOW_ADDRESS_ZONE) for ln in address)
 
 
 def test_window_letters_are_a4_only(tmp_path):
     root = make_campaign(tmp_path)
     result = build_campaign(root, tmp_path / "out", ["letter-window"], paper="letter", jobs=1)
-    assert not documents(result) and any("a4 paper only" in s.reason for s in result.skipped)
+    assert not documents(result) and any("a4 paper only" in s.message for s in result.skipped)
 
 
 # ------------------------------------------------------------------ labels
@@ -283,7 +288,7 @@ def labels_by_cell(page, sheet, dx: float = 0, dy: float = 0) -> dict[int, list[
     """Label number -> its text lines (cells moved by a calibration offset, if any)."""
     cells = {}
     for n in range(sheet.per_sheet):
-        lines = text_lines(within(page, assemble.label_cell(sheet, n).moved(dx, dy)))
+        lines = text_lines(within(page, labels.label_cell(sheet, n).moved(dx, dy)))
         if lines:
             cells[n + 1] = lines
     return cells
@@ -296,19 +301,19 @@ def test_labels_start_at_the_published_origins_and_pitch(tmp_path, paper, sheet_
     sheet = LABEL_SHEETS[sheet_name]
     with one(result, product="labels") as pdf:
         page = pdf.pages[0]
-        assert abs(mm(page.width) - assemble.PAPERS[paper].w) < 0.1
+        assert abs(mm(page.width) - geometry.PAPERS[paper].w) < 0.1
         cells = labels_by_cell(page, sheet)
     assert sorted(cells) == [1, 2, 3, 4, 5]
     for n, lines in cells.items():
         r, c = divmod(n - 1, sheet.cols)
         left = sheet.x0 + c * sheet.dx
         middle = sheet.y0 + r * sheet.dy + sheet.h / 2
-        assert abs(min(ln["x0"] for ln in lines) - assemble.LABEL_PADDING_MM - left) < 0.5
+        assert abs(min(ln["x0"] for ln in lines) - labels.LABEL_PADDING_MM - left) < 0.5
         # the block is centred in its label (glyph boxes are not line boxes: 0.75 mm);
         # the exact vertical pitch is measured by the --start test below
         block_middle = (min(ln["top"] for ln in lines) + max(ln["bottom"] for ln in lines)) / 2
         assert abs(block_middle - middle) < 0.75
-        cell = assemble.label_cell(sheet, n - 1)
+        cell = labels.label_cell(sheet, n - 1)
         assert all(inside(ln, cell) for ln in lines), (n, lines)
 
 
@@ -325,7 +330,7 @@ def test_label_start_skips_used_labels_and_offsets_move_everything_exactly(tmp_p
     assert sorted(after[0]) == [20, 21] and sorted(after[1]) == [1, 2, 3]
     moved_labels = [(20, after[0][20]), (21, after[0][21]), *((n, after[1][n]) for n in (1, 2, 3))]
     for n, (new_number, lines) in enumerate(moved_labels, start=1):
-        old_cell, new_cell = assemble.label_cell(sheet, n - 1), assemble.label_cell(sheet, new_number - 1)
+        old_cell, new_cell = labels.label_cell(sheet, n - 1), labels.label_cell(sheet, new_number - 1)
         for old, new in zip(before[n], lines, strict=True):
             assert old["text"] == new["text"]
             assert abs(new["x0"] - old["x0"] - (new_cell.x - old_cell.x + 1.5)) < TOL
@@ -338,7 +343,7 @@ def test_a_long_address_shrinks_and_one_that_cannot_fit_is_named(tmp_path):
     sheet = LABEL_SHEETS["L7160"]
     with one(result, product="labels") as pdf:
         page = pdf.pages[0]
-        sizes = {n: within(page, assemble.label_cell(sheet, n - 1)).chars[0]["size"] for n in range(1, 6)}
+        sizes = {n: within(page, labels.label_cell(sheet, n - 1)).chars[0]["size"] for n in range(1, 6)}
         assert "ул. Калиновского-Вишневецкого, 123А" in [ln["text"] for ln in labels_by_cell(page, sheet)[2]]
     assert sizes[2] < sizes[1] == max(sizes.values())  # Daria's long street is set smaller
     facilities = root / "facilities.yaml"
@@ -371,15 +376,27 @@ def test_bundles_hold_every_document_padded_for_duplex(shop):
     person = bundles["bundle-alena-testava"]
     parts = [d for d in documents(shop, prisoner="alena-testava")]
     assert sorted(person["parts"]) == sorted(d["id"] for d in parts)
+    def padded(d):  # two-sided parts are padded to even pages; envelopes, fed one by one, never are
+        return d["pages"] + (0 if d["product"].startswith("envelope") else d["pages"] % 2)
+
     with pdfplumber.open(shop.out_dir / person["path"]) as pdf:
-        assert len(pdf.pages) == person["pages"] == sum(d["pages"] + d["pages"] % 2 for d in parts)
-        # each part starts on an odd page (a front side)
+        assert len(pdf.pages) == person["pages"] == sum(padded(d) for d in parts)
+        # each two-sided part starts on an odd page (a front side)
         page = 0
         for doc_id in person["parts"]:
             doc = next(d for d in parts if d["id"] == doc_id)
             with pdfplumber.open(shop.out_dir / doc["path"]) as part:
                 assert pdf.pages[page].extract_text() == part.pages[0].extract_text()
-            page += doc["pages"] + doc["pages"] % 2
+            page += padded(doc)
+
+
+def test_an_envelope_bundle_is_never_padded(shop):
+    """Envelopes are fed one at a time: a blank page in their bundle would waste an envelope."""
+    bundle = documents(shop, kind="bundle", id="bundle-envelope-dl")[0]
+    envelopes = documents(shop, product="envelope-dl")
+    assert len(envelopes) == 5 and bundle["pages"] == len(envelopes) == sum(d["pages"] for d in envelopes)
+    with pdfplumber.open(shop.out_dir / bundle["path"]) as pdf:
+        assert all(page.extract_text().strip() for page in pdf.pages)  # no blank page among them
 
 
 def test_without_duplex_bundles_are_not_padded(tmp_path):
@@ -413,9 +430,9 @@ def test_calibration_offsets_move_the_envelope_text_exactly(tmp_path):
 
 
 def test_a_large_product_is_bundled_in_volumes(tmp_path, monkeypatch):
-    import letters.build
+    import letters.pipeline.bundles
 
-    monkeypatch.setattr(letters.build, "BUNDLE_LIMIT", 3)
+    monkeypatch.setattr(letters.pipeline.bundles, "BUNDLE_LIMIT", 3)
     root = make_campaign(tmp_path)
     result = build_campaign(root, tmp_path / "out", ["letter"], jobs=1)
     letters_ = documents(result, product="letter")

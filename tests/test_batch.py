@@ -12,13 +12,15 @@ import time
 import pytest
 from pypdf import PdfReader
 
-from letters import compose
-from letters.build import build_campaign, build_lock, shard_of
-from letters.errors import LettersError
-from letters.load import load_campaign
-from letters.record import read_manifest
-from letters.render import Renderer
-from letters.select import plan
+from letters.api import build_campaign
+from letters.core.errors import LettersError
+from letters.core.templates import template_dirs
+from letters.data.load import load_campaign
+from letters.pipeline import compose
+from letters.pipeline.engine import build_lock, shard_of
+from letters.pipeline.manifest import read_manifest
+from letters.pipeline.plan import plan
+from letters.pipeline.render import Renderer
 
 from .conftest import CAMPAIGNS, pdf_text
 
@@ -28,7 +30,7 @@ def test_a_chunk_splits_into_documents_identical_to_single_renders():
     jobs = [j for j in plan(data)[0] if j.product.name == "appeal" and j.lang == "en"]
     composer = compose.Composer(data)
     htmls = [composer.html(j) for j in jobs]
-    roots = [data.root, *compose.template_dirs(data.root)]
+    roots = [data.root, *template_dirs(data.root)]
     renderer = Renderer.shared()
     chunk = renderer.render_many(htmls, data.root, roots)
     assert len(chunk) == len(jobs) == 3
@@ -91,7 +93,7 @@ def test_a_second_build_on_the_same_folder_is_refused(tmp_path):
 
 
 def test_shards_merge_to_the_same_set_as_an_unsharded_build(tmp_path):
-    from letters.build import merge_builds
+    from letters.api import merge_builds
 
     whole = build_campaign(CAMPAIGNS / "minimal", tmp_path / "whole", jobs=1)
     shards = [build_campaign(CAMPAIGNS / "minimal", tmp_path / f"s{k}", jobs=1, shard=(k, 3)) for k in (1, 2, 3)]
@@ -124,7 +126,7 @@ def test_a_build_started_while_another_runs_is_refused(tmp_path):
     from letters.cli import main
 
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from pathlib import Path; from letters.build import build_lock\n"
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; from letters.pipeline.engine import build_lock\n"
          f"with build_lock(Path({str(tmp_path)!r})):\n    print('locked', flush=True); time.sleep(30)"],
         stdout=subprocess.PIPE, text=True)
     try:
@@ -139,8 +141,8 @@ def test_a_build_started_while_another_runs_is_refused(tmp_path):
 
 
 def test_merge_refuses_broken_or_repeated_shards_and_leaves_the_output_alone(tmp_path):
-    from letters.build import merge_builds
-    from letters.errors import LettersError
+    from letters.api import merge_builds
+    from letters.core.errors import LettersError
 
     shard = tmp_path / "s1"
     build_campaign(CAMPAIGNS / "minimal", shard, jobs=1, shard=(1, 2))

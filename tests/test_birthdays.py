@@ -10,11 +10,11 @@ from dataclasses import replace
 import pytest
 from click.testing import CliRunner
 
-from letters.birthdays import month_birthdays, parse_month
-from letters.build import build_campaign
+from letters.api import build_campaign
 from letters.cli import main
-from letters.errors import LettersError
-from letters.load import load_campaign
+from letters.core.errors import LettersError
+from letters.data.load import load_campaign
+from letters.organize.birthdays import month_birthdays, parse_month
 
 from .conftest import documents
 
@@ -88,7 +88,7 @@ def test_a_stale_facility_holds_back_mail_to_everyone_held_there(root, tmp_path)
     facilities = root / "facilities.yaml"
     facilities.write_text(facilities.read_text(encoding="utf-8").replace("last_verified: 2026-01-10", "last_verified: 2025-01-10", 1), encoding="utf-8")
     data = load_campaign(root)
-    from letters.select import mail_refusal
+    from letters.pipeline.plan import mail_refusal
 
     reason = mail_refusal(data.prisoners["hanna-snezhnaja"], data)
     assert reason.startswith("Test Penal Colony No. 1 address last verified 2025-01-10")

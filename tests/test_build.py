@@ -8,8 +8,8 @@ import os
 import subprocess
 import sys
 
-from letters.build import build_campaign
-from letters.record import read_manifest
+from letters.api import build_campaign
+from letters.pipeline.manifest import read_manifest
 
 from .conftest import CAMPAIGNS, documents
 
@@ -61,8 +61,8 @@ def test_a_failed_document_never_replaces_a_good_one(campaign, tmp_path):
     (root / "templates" / "letter").mkdir(parents=True)
     (root / "templates" / "letter" / "solidarity.html").write_text("{{ no_such_variable }}", encoding="utf-8")
     result = build_campaign(root, out, products=["letter"])
-    assert {f.doc_id for f in result.failures} == {"letter-alena-testava-be", "letter-alena-testava-ru"}
-    assert "no_such_variable" in result.failures[0].reason
+    assert {f.subject for f in result.failures} == {"letter-alena-testava-be", "letter-alena-testava-ru"}
+    assert "no_such_variable" in result.failures[0].message
     assert (out / "letter" / "alena-testava-be.pdf").read_bytes() == good
     assert [p.name for p in (out / "letter").iterdir() if p.name.startswith(".")] == []  # no temp files left
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))

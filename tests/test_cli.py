@@ -93,7 +93,9 @@ def test_commands_that_render_nothing_do_not_import_weasyprint():
 
 
 def test_products_lists_every_product_with_its_audience():
-    from letters.select import PRODUCTS
+    from letters.products.registry import builtin_registry
+
+    PRODUCTS = builtin_registry().products
 
     result = run("products")
     assert result.exit_code == 0

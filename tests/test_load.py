@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from letters.errors import CampaignError
-from letters.load import load_campaign
+from letters.core.errors import CampaignError
+from letters.data.load import load_campaign
 
 from .conftest import CAMPAIGNS, EXAMPLE
 
@@ -98,7 +98,7 @@ def test_example_campaign_is_valid_and_sourced():
 
 
 def test_a_key_given_twice_is_an_error_not_a_silent_override(campaign):
-    from letters.errors import CampaignError
+    from letters.core.errors import CampaignError
 
     root = campaign("minimal")
     profile = root / "prisoners" / "alena-testava.yaml"
@@ -110,7 +110,7 @@ def test_a_key_given_twice_is_an_error_not_a_silent_override(campaign):
 def test_two_files_for_one_person_are_an_error(campaign):
     import shutil
 
-    from letters.errors import CampaignError
+    from letters.core.errors import CampaignError
 
     root = campaign("minimal")
     shutil.copy(root / "prisoners" / "alena-testava.yaml", root / "prisoners" / "alena-testava.yml")

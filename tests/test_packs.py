@@ -15,10 +15,9 @@ import pytest
 from click.testing import CliRunner
 
 from letters.cli import main
-from letters.errors import LettersError
-from letters.ledger import MIGRATIONS, VERSION, Ledger, campaign_key
-from letters.packs import Volunteer, make_packs
-from letters.select import assign
+from letters.core.errors import LettersError
+from letters.organize.ledger import MIGRATIONS, VERSION, Ledger, campaign_key
+from letters.organize.packs import Volunteer, assign, make_packs
 
 from .conftest import CAMPAIGNS
 
@@ -144,7 +143,7 @@ def test_two_processes_logging_at_once_lose_nothing(shop, tmp_path):
     numbers = [s.number for s in made.seats]
     script = (
         "import sys, datetime as dt\n"
-        "from letters.ledger import Ledger\n"
+        "from letters.organize.ledger import Ledger\n"
         "with Ledger(sys.argv[1]) as ledger:\n"
         "    for i in range(int(sys.argv[3])):\n"
         "        ledger.log(sys.argv[2], 'reply', sys.argv[4:], dt.date(2026, 1, 1 + i % 28))\n"
@@ -206,8 +205,8 @@ def test_assignment_is_even_and_never_repeats_within_a_pack():
 
 
 def test_a_pack_never_takes_over_a_build_folder_and_names_must_differ(shop, tmp_path):
-    from letters.build import build_campaign
-    from letters.packs import volunteers_from
+    from letters.api import build_campaign
+    from letters.organize.packs import volunteers_from
 
     build_campaign(shop, tmp_path / "build", ["letter"], jobs=1)
     before = (tmp_path / "build" / "manifest.json").read_bytes()

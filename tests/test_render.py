@@ -10,8 +10,8 @@ import pytest
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
-from letters.build import build_campaign
-from letters.render import FONT_DIR, FONT_FAMILIES
+from letters.api import build_campaign
+from letters.core.fonts import FONT_DIR, FONT_FAMILIES
 
 from .conftest import documents, pdf_text
 
@@ -120,8 +120,8 @@ def test_an_appeal_that_overflows_one_page_fails_clearly(campaign, tmp_path):
     profile.write_text(profile.read_text(encoding="utf-8").replace("role: {en: fictional librarian,", f"role: {{en: {long_role},"), encoding="utf-8")
     result = build_campaign(root, tmp_path / "out", products=["appeal"])
     [failure] = result.failures
-    assert failure.doc_id == "appeal-alena-testava-en" and "must fit on 1" in failure.reason
-    assert not (tmp_path / "out" / failure.path).exists()
+    assert failure.subject == "appeal-alena-testava-en" and "must fit on 1" in failure.message
+    assert not (tmp_path / "out" / failure.file).exists()
 
 
 def test_writer_sheet_has_gloss_address_and_guidance(minimal_build):
@@ -169,7 +169,7 @@ def test_hostile_profile_renders_as_inert_text(campaign, tmp_path):
 def test_template_reaching_for_python_internals_fails_with_a_sandbox_error(campaign, tmp_path):
     root = campaign("sandbox-escape", base="minimal")
     result = build_campaign(root, tmp_path / "out")
-    failed = {f.doc_id: f.reason for f in result.failures}
+    failed = {f.subject: f.message for f in result.failures}
     assert set(failed) == {"letter-alena-testava-be", "letter-alena-testava-ru"}
     assert all("refused by the sandbox" in reason for reason in failed.values())
     assert documents(result, product="appeal"), "one broken template must not stop the others"
@@ -178,8 +178,8 @@ def test_template_reaching_for_python_internals_fails_with_a_sandbox_error(campa
 def test_template_reading_a_file_outside_the_jail_fails_cleanly(campaign, tmp_path):
     root = campaign("file-jail", base="minimal")
     result = build_campaign(root, tmp_path / "out", products=["writer-sheet"])
-    assert {f.doc_id for f in result.failures} == {"writer-sheet-alena-testava-be", "writer-sheet-alena-testava-ru"}
-    assert all("outside the campaign, template and font folders" in f.reason for f in result.failures)
+    assert {f.subject for f in result.failures} == {"writer-sheet-alena-testava-be", "writer-sheet-alena-testava-ru"}
+    assert all("outside the campaign, template and font folders" in f.message for f in result.failures)
     assert not list((tmp_path / "out").rglob("*.pdf"))
 
 
@@ -188,7 +188,7 @@ def test_network_resources_are_refused(campaign, tmp_path):
     template = root / "templates" / "sheet" / "writer.html"
     template.write_text(template.read_text(encoding="utf-8").replace("file:///etc/passwd", "http://127.0.0.1:9/x.png"), encoding="utf-8")
     result = build_campaign(root, tmp_path / "out", products=["writer-sheet"])
-    assert result.failures and all("never the network" in f.reason for f in result.failures)
+    assert result.failures and all("never the network" in f.message for f in result.failures)
 
 
 def test_campaign_override_extends_the_builtin_template(campaign, tmp_path):
@@ -201,7 +201,7 @@ def test_campaign_override_extends_the_builtin_template(campaign, tmp_path):
 
 @pytest.mark.parametrize("product", ["letter", "writer-sheet", "appeal"])
 def test_example_campaign_documents_read_back(example_build, product):
-    from letters.load import load_campaign
+    from letters.data.load import load_campaign
 
     from .conftest import EXAMPLE
 
@@ -223,12 +223,12 @@ def test_a_character_the_bundled_fonts_lack_fails_the_document(campaign, tmp_pat
     profile = root / "prisoners" / "alena-testava.yaml"
     profile.write_text(profile.read_text(encoding="utf-8").replace("Likes gardens", "Likes 漢字 and gardens"), encoding="utf-8")
     result = build_campaign(root, tmp_path / "out", products=["writer-sheet"])
-    assert {f.doc_id for f in result.failures} == {"writer-sheet-alena-testava-be", "writer-sheet-alena-testava-ru"}
-    assert "empty boxes): 字 (U+5B57), 漢 (U+6F22)" in result.failures[0].reason
+    assert {f.subject for f in result.failures} == {"writer-sheet-alena-testava-be", "writer-sheet-alena-testava-ru"}
+    assert "empty boxes): 字 (U+5B57), 漢 (U+6F22)" in result.failures[0].message
 
 
 def test_the_glyph_check_catches_a_fallback_font(tmp_path):
-    from letters.render import Renderer
+    from letters.pipeline.render import Renderer
 
     pdf, _ = Renderer.shared().render('<p style="font-family: DejaVu Sans">Ўзор</p>', tmp_path, [tmp_path])
     (tmp_path / "fallback.pdf").write_bytes(pdf)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from letters.load import load_campaign
-from letters.select import plan
+from letters.data.load import load_campaign
+from letters.pipeline.plan import plan
 
 from .conftest import CAMPAIGNS, EXAMPLE
 
@@ -21,7 +21,7 @@ def test_minimal_plan():
         ("writer-sheet", "alena-testava", "be"), ("writer-sheet", "alena-testava", "ru"),
         *{("appeal", pid, lang) for pid in ["alena-testava", "ivan-prykladny", "pavel-zabaroneny"] for lang in ["en", "ru"]},
     }
-    reasons = {(s.prisoner_id, s.product): s.reason for s in skips}
+    reasons = {(s.subject, s.product): s.message for s in skips}
     assert reasons[("olga-vypushchana", "appeal")] == "status is released"
     assert reasons[("pavel-zabaroneny", "letter")] == "correspondence is banned"
     assert reasons[("ivan-prykladny", "letter")].startswith("no published address")

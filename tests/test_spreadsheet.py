@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from openpyxl import Workbook
 
 from letters.cli import main
-from letters.errors import LettersError
-from letters.load import load_campaign
-from letters.spreadsheet import export_csv, import_sheet
+from letters.core.errors import LettersError
+from letters.data.load import load_campaign
+from letters.data.spreadsheet import export_csv, import_sheet
 
 from .conftest import CAMPAIGNS, EXAMPLE
 
@@ -67,9 +67,9 @@ def test_csv_with_bom_semicolons_and_bad_rows_reports_row_and_column_and_writes_
         writer.writerow(row("Нет", "Колонии", "Няма", "Калоніі", "Niama", "Kalonii", "м", "1980", facility="no-such-colony"))
     result = import_sheet(target, path)
     assert [str(p) for p in result.problems] == [
-        "row 3, column 'Пол': expected female or male (f/m, ж/м), not 'x'",
-        "row 5, column 'Дата рождения': not a date: '31.02.1990' (write 2026-01-15 or 15.01.2026; a year alone is fine)",
-        "row 6, column 'Установа': unknown facility 'no-such-colony': add it to facilities.yaml, or fill the facility name and address columns",
+        f"{path}:3: error: Пол: expected female or male (f/m, ж/м), not 'x'",
+        f"{path}:5: error: Дата рождения: not a date: '31.02.1990' (write 2026-01-15 or 15.01.2026; a year alone is fine)",
+        f"{path}:6: error: Установа: unknown facility 'no-such-colony': add it to facilities.yaml, or fill the facility name and address columns",
     ]
     assert "vera-novikava" in load_campaign(target).prisoners
     assert not (target / "prisoners" / "pol-drenny.yaml").exists()
@@ -91,7 +91,7 @@ def test_cli_import_exit_code_dry_run_and_unused_columns(target, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("first name,last name\nVera,\n", encoding="utf-8")
     result = runner.invoke(main, ["import", str(bad), "--campaign", str(target)])
-    assert result.exit_code == 1 and "row 2" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 1 and "bad.csv:2: error:" in result.output and "Traceback" not in result.output
 
 
 def test_reimport_updates_fields_and_keeps_what_the_sheet_lacks_and_the_comments(target, tmp_path):
@@ -160,5 +160,5 @@ def test_a_rejected_row_changes_nothing_not_even_its_facility(target, tmp_path):
             ["alena-testava", "bogus", "test-colony-1", "Test", "Тест", "ИК №1 / ул. Новая, 2 / 000000, г. Тэставы / REPUBLIC OF BELARUS"],
         ])
     result = import_sheet(target, path)
-    assert [p.column for p in result.problems] == ["status"] and result.changes == []
+    assert [p.field for p in result.problems] == ["status"] and result.changes == []
     assert (target / "facilities.yaml").read_text(encoding="utf-8") == before

@@ -1,19 +1,24 @@
-"""The `letters` command: a thin Click layer over the Python API in `build`.
+"""The `letters` command: a thin Click layer over the Python API (`api.py`).
 
-Heavy modules (WeasyPrint, the build) are imported inside the commands, so
-`letters --help` and `letters check` start fast.
+Each command parses its options, calls one API function and prints what it
+returns. Flag names (--start, --offset-x) live only here. WeasyPrint is
+imported only when something is rendered, so `letters --help` and
+`letters check` start fast.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from . import __version__
+from . import __version__, api
+from .api import CampaignError, Diagnostic, SettingsError
 
 CAMPAIGN = click.Path(exists=True, file_okay=False, path_type=Path)
 
@@ -32,9 +37,23 @@ def main() -> None:
     """
 
 
+FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+                      help="text: one line per finding; json: one JSON object per line (file, line, column, field, severity, code, message, hint).")
+
+
+def _show(diagnostics: list[Diagnostic], fmt: str, err: bool = True) -> None:
+    """Diagnostics in the one text form, or one JSON object per line on standard output."""
+    for diagnostic in diagnostics:
+        if fmt == "json":
+            click.echo(diagnostic.as_json())
+        else:
+            click.echo(str(diagnostic), err=err)
+
+
 @main.command()
 @click.argument("campaign", type=CAMPAIGN)
-def check(campaign: Path) -> None:
+@FORMAT
+def check(campaign: Path, fmt: str) -> None:
     """Validate a campaign folder: every error with its file, line and field.
 
     Also checks the writers' messages (messages/<id>/*.txt) with the lint and the
@@ -42,25 +61,18 @@ def check(campaign: Path) -> None:
     profiles, facilities without an address, lint warnings) are shown but do
     not fail.
     """
-    from . import messages
-    from .errors import CampaignError
-    from .load import load_campaign
-
     try:
-        data = load_campaign(campaign)
+        data, found = api.check_campaign(campaign)
     except CampaignError as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
+        _show(exc.problems, fmt)
         raise click.ClickException(f"{len(exc.problems)} error(s); nothing was built") from None
-    found = messages.check(campaign, set(data.prisoners))
-    for problem in [*data.warnings, *found]:
-        click.echo(str(problem), err=True)
+    _show(found, fmt)
     errors = [p for p in found if p.severity == "error"]
     if errors:
         raise click.ClickException(f"{len(errors)} error(s) in the writers' messages")
     click.echo(
         f"{campaign}: {len(data.prisoners)} people, {len(data.facilities)} facilities, "
-        f"{len(data.addressees)} addressees; no errors, {len(data.warnings) + len(found)} warning(s)"
+        f"{len(data.addressees)} addressees; no errors, {len(found)} warning(s)", err=fmt == "json"
     )
 
 
@@ -81,10 +93,23 @@ def _given(**options: object) -> dict[str, object]:
     return {k: v for k, v in options.items() if v is not None}
 
 
+FLAGS = {"label_start": "--start", "offset_x_mm": "--offset-x", "offset_y_mm": "--offset-y", "duplex": "--duplex", "date": "--date"}
+
+
+@contextmanager
+def _flags() -> Iterator[None]:
+    """An API setting out of range, named by the flag the user typed."""
+    try:
+        yield
+    except SettingsError as exc:
+        raise click.BadParameter(exc.reason, param_hint=FLAGS.get(exc.field, f"--{exc.field}")) from None
+
+
 @main.command()
 @click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
 @click.option("--campaign", type=CAMPAIGN, help="Use this campaign's word lists and length limit (its lint.yaml).")
-def lint(file, campaign: Path | None) -> None:
+@FORMAT
+def lint(file, campaign: Path | None, fmt: str) -> None:
     """Check a text to a prisoner for what gets letters withheld (FILE, or - for standard input).
 
     Rules: Latin script, political, war and criminal-case words in any word form,
@@ -94,28 +119,24 @@ def lint(file, campaign: Path | None) -> None:
     allowed), 1 with errors. The same check runs on every document a build
     makes for a prisoner.
     """
-    from .lint import errors, lint_text, rules_for
-
     name = "-" if file.name == "<stdin>" else file.name
     try:
         text = file.read()
     except UnicodeDecodeError:
         raise click.ClickException(f"{name}: not UTF-8 text; save it as UTF-8 and try again") from None
-    findings = lint_text(text, rules_for(campaign))
-    for finding in findings:
-        click.echo(f"{name}:{finding}")
-    bad = errors(findings)
+    findings = api.lint_text(text, campaign, file=name)
+    _show(findings, fmt, err=False)
+    bad = [f for f in findings if f.severity == "error"]
     click.echo(f"{name}: {len(bad)} error(s), {len(findings) - len(bad)} warning(s)", err=True)
     if bad:
         sys.exit(1)
 
 
 @main.command()
-def products() -> None:
+@click.option("--campaign", type=CAMPAIGN, help="Include the campaign's own products (its templates/products/).")
+def products(campaign: Path | None) -> None:
     """List the products a campaign can make (names for campaign.yaml and --product)."""
-    from .select import PRODUCTS
-
-    for spec in PRODUCTS.values():
+    for spec in api.products(campaign):
         papers = "" if len(spec.papers) > 1 else f" [{', '.join(spec.papers)} only]"
         click.echo(f"{spec.name:<18} {spec.audience:<10} {spec.description}{papers}")
 
@@ -124,7 +145,7 @@ def products() -> None:
 @click.argument("template")
 @click.argument("prisoner_id")
 @click.option("--campaign", "campaign", type=CAMPAIGN, required=True, help="The campaign folder.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The PDF to write.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The file to write: a PDF, or a .png picture of its pages to look at.")
 @click.option("--lang", help="Language: be or ru for letters and sheets, en or ru for appeals.")
 @click.option("--paper", type=click.Choice(["a4", "letter"]), help="Paper size (default: the campaign's).")
 @click.option("--message", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="A letter with your own words from this UTF-8 text file (linted first; its language decides the letter's).")
@@ -141,14 +162,15 @@ def render(template: str, prisoner_id: str, campaign: Path, output: Path, lang: 
 
     Example: letters render letter marfa-rabkova --campaign campaigns/belarus-2025 --lang be -o rabkova.pdf
     """
-    from .build import render_document
-
-    entry = render_document(
-        campaign, template, prisoner_id, output, lang=lang, paper=paper, print_options=_given(**print_options),
-        on_warning=lambda w: click.echo(str(w), err=True), message=message,
-        phrases=phrases.split(",") if phrases is not None else None, writer=writer,
-        include_stale=include_stale,
-    )
+    if message and phrases is not None:
+        raise click.UsageError("give either --message or --phrases, not both")
+    with _flags():
+        entry = api.render_document(
+            campaign, template, prisoner_id, output, lang=lang, paper=paper, print_options=_given(**print_options),
+            on_warning=lambda w: click.echo(str(w), err=True), message=message,
+            phrases=phrases.split(",") if phrases is not None else None, writer=writer,
+            include_stale=include_stale,
+        )
     click.echo(f"wrote {output} ({entry.pages} page{'s' if entry.pages != 1 else ''}, {entry.audience} audience)")
 
 
@@ -174,10 +196,11 @@ def parse_shard(ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
 @click.option("--force", is_flag=True, help="Re-render every document, even unchanged ones.")
 @click.option("--shard", callback=parse_shard, metavar="K/N", help="Build only the K-th of N deterministic slices; merge with `letters merge`.")
+@click.option("--format", "fmt", type=click.Choice(list(api.OUTPUTS)), default="pdf", show_default=True, help="Write each document as a PDF, or as a PNG picture of its pages.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @print_settings
 def build(campaign: Path, out_dir: Path | None, products: tuple[str, ...], birthdays: str | None, include_stale: bool, paper: str | None,
-          jobs: int | None, force: bool, shard: tuple[int, int] | None, quiet: bool, **print_options: object) -> None:
+          jobs: int | None, force: bool, shard: tuple[int, int] | None, fmt: str, quiet: bool, **print_options: object) -> None:
     """Build every document of a campaign into OUTPUT, with OUTPUT/manifest.json.
 
     Letters and writer's sheets go to people who are imprisoned, whose
@@ -193,47 +216,77 @@ def build(campaign: Path, out_dir: Path | None, products: tuple[str, ...], birth
     the campaign are removed. OUTPUT/bundles/ holds each product for everyone
     in one PDF and everything for one person in one PDF, ready to print.
     """
-    from .build import build_campaign, skip_summary
-
     started = time.monotonic()
     people = None
     if birthdays:
-        from .birthdays import PRODUCTS as BIRTHDAY_PRODUCTS
-
-        people, products = _birthday_people(campaign, birthdays, include_stale, quiet), products or tuple(BIRTHDAY_PRODUCTS)
+        people, products = _birthday_people(campaign, birthdays, include_stale, quiet), products or tuple(api.BIRTHDAY_PRODUCTS)
         out_dir = out_dir or Path("output") / f"birthdays-{birthdays}"
     out_dir = out_dir or Path("output")
     reporter = _Progress(quiet)
     try:
-        result = build_campaign(
-            campaign, out_dir, list(products) or None, paper, jobs=jobs, force=force, shard=shard,
-            progress=reporter, print_options=_given(**print_options), people=people, include_stale=include_stale,
-        )
+        with _flags():
+            result = api.build_campaign(
+                campaign, out_dir, list(products) or None, paper, jobs=jobs, force=force, shard=shard,
+                progress=reporter, print_options=_given(**print_options), people=people, include_stale=include_stale,
+                format=fmt,
+            )
     finally:
         reporter.close()
+    _summary(result, quiet, started)
+
+
+def _summary(result: api.BuildResult, quiet: bool, started: float, what: str = "") -> None:
+    """The build's warnings, who was skipped and why, the counts, and every failure (exit 1 if any)."""
     if not quiet:
         for warning in result.warnings:
             click.echo(str(warning), err=True)
-        for pid, reason in skip_summary(result.skipped).items():
+        for pid, reason in api.skip_summary(result.skipped).items():
             click.echo(f"skipped {pid}: {reason}")
         click.echo(
             f"{result.rendered} rendered, {result.reused} reused from cache, {len(result.skipped)} not made (see 'skipped'), "
             f"{len(result.failures)} failed, {result.removed} removed, {result.bundles} bundles in {time.monotonic() - started:.1f} s; "
-            f"manifest: {out_dir / 'manifest.json'}"
+            f"{what or 'manifest: ' + str(result.out_dir / 'manifest.json')}"
         )
     for failure in result.failures:
-        click.echo(f"FAILED {failure.path}: {failure.reason}", err=True)
+        click.echo(f"FAILED {failure}", err=True)
     if result.failures:
         raise click.ClickException(f"{len(result.failures)} document(s) failed")
 
 
+@main.command()
+@click.argument("campaign", type=CAMPAIGN)
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder for the pictures (the PDFs are built into OUTPUT/pdf).")
+@click.option("--product", "products", multiple=True, help="Only these products (repeatable); default: the campaign's list.")
+@click.option("--include-stale", is_flag=True, help="Include prisoner mail where the data is past the campaign's stale_after_days.")
+@click.option("--paper", type=click.Choice(["a4", "letter"]), help="Paper size (default: the campaign's).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@print_settings
+def preview(campaign: Path, out_dir: Path, products: tuple[str, ...], include_stale: bool, paper: str | None,
+            jobs: int | None, quiet: bool, **print_options: object) -> None:
+    """Pictures of a whole build, to look at before printing.
+
+    For every product, OUTPUT/<product>.png is a contact sheet: a named
+    thumbnail of every page of every document, so a whole pack is seen at one
+    glance. OUTPUT/pages/<product>/ holds a full-page picture of each page.
+    The PDFs are built (only what changed) into OUTPUT/pdf.
+    """
+    started = time.monotonic()
+    reporter = _Progress(quiet)
+    try:
+        with _flags():
+            result = api.preview(campaign, out_dir, list(products) or None, paper, jobs=jobs, include_stale=include_stale,
+                                 progress=reporter, print_options=_given(**print_options))
+    finally:
+        reporter.close()
+    _summary(result.build, quiet, started, f"{len(result.sheets)} contact sheet(s) and {result.pages} page picture(s) in {out_dir}")
+    if not quiet:
+        for product, sheet in result.sheets.items():
+            click.echo(f"  {product}: {sheet}")
+
+
 def _birthday_people(campaign: Path, month: str, include_stale: bool, quiet: bool) -> set[str]:
-    from dataclasses import replace
-
-    from .birthdays import month_birthdays, parse_month
-    from .load import load_campaign
-
-    found, _ = month_birthdays(replace(load_campaign(campaign), include_stale=include_stale), *parse_month(month))
+    _, found, _ = api.month_birthdays(campaign, month, include_stale=include_stale)
     if not quiet:
         click.echo(f"birthdays in {month}: {', '.join(b.person for b in found) or 'nobody'}")
     return {b.person for b in found}
@@ -252,15 +305,9 @@ def birthdays(campaign: Path, month: str, post_days: int, include_stale: bool, a
     a guessed day. Build their cards and letters with
     `letters build CAMPAIGN --birthdays YYYY-MM`.
     """
-    from dataclasses import replace
-
-    from .birthdays import month_birthdays, parse_month, rows
-    from .load import load_campaign
-
-    data = replace(load_campaign(campaign), include_stale=include_stale)
-    found, year_only = month_birthdays(data, *parse_month(month), post_days=post_days)
+    data, found, year_only = api.month_birthdays(campaign, month, post_days, include_stale)
     header = ["birthday", "id", "name", "turns", "post by", "address"]
-    table = rows(data, found)
+    table = api.birthday_rows(data, found)
     if as_csv:
         _print_table(header, table + [["", pid, f"born {year}, day not known", "", "", ""] for pid, year in year_only], as_csv)
         return
@@ -300,16 +347,14 @@ def import_(sheet: Path, campaign: Path, dry_run: bool, mapping: Path | None) ->
     rows are written. Re-importing updates existing profiles field by field and
     keeps what the sheet does not have.
     """
-    from .spreadsheet import import_sheet
-
-    result = import_sheet(campaign, sheet, dry_run=dry_run, mapping=mapping)
+    result = api.import_sheet(campaign, sheet, dry_run=dry_run, mapping=mapping)
     for header in result.unused:
         click.echo(f"{sheet}: column {header!r} is not used (no field is known by that name; see --mapping)", err=True)
     for change in result.changes:
         click.echo(f"{'would add' if dry_run and change.kind == 'new' else 'would update' if dry_run else 'added' if change.kind == 'new' else 'updated'} "
                    f"{change.what} {change.id}" + "".join(f"\n    {line}" for line in change.fields))
     for problem in result.problems:
-        click.echo(f"{sheet}: {problem}", err=True)
+        click.echo(str(problem), err=True)
     click.echo(f"{result.rows} row(s): {len(result.changes)} change(s), {len(result.problems)} with problems"
                + ("; dry run, nothing written" if dry_run else ""), err=True)
     if result.problems:
@@ -321,12 +366,11 @@ def import_(sheet: Path, campaign: Path, dry_run: bool, mapping: Path | None) ->
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The CSV file to write.")
 def export(campaign: Path, output: Path) -> None:
     """Export the campaign's profiles (with their facilities) as CSV, to share or edit and import again."""
-    from .spreadsheet import export_csv
-
-    click.echo(f"wrote {export_csv(campaign, output)} profile(s) to {output}")
+    click.echo(f"wrote {api.export_csv(campaign, output)} profile(s) to {output}")
 
 
 DB = click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="The ledger (SQLite) to use; default: $LETTERS_DB, or letters.sqlite in the campaign folder.")
+ENVELOPES = api.builtin_registry().named("envelope")
 
 
 @main.command()
@@ -335,7 +379,8 @@ DB = click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help=
 @click.option("--names", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="A file with one volunteer's name per line (instead of numbers).")
 @click.option("--per-volunteer", type=click.IntRange(min=1), help="People per volunteer (default: enough to cover everyone once).")
 @click.option("--lang", type=click.Choice(["be", "ru"]), help="Language of the letters (default: the campaign's first).")
-@click.option("--envelope", type=click.Choice(["envelope-dl", "envelope-c5", "envelope-c6", "envelope-us10", "none"]), default="envelope-dl", show_default=True, help="The envelope in each pack, or none.")
+@click.option("--envelope", default="envelope-dl", show_default=True, metavar="PRODUCT",
+              help=f"The envelope in each pack: {', '.join(ENVELOPES)}, one the campaign adds, or none.")
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder (default: output/<campaign>-pack-K<n>).")
 @click.option("--include-stale", is_flag=True, help="Include people whose data is past the campaign's stale_after_days.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
@@ -351,11 +396,9 @@ def pack(campaign: Path, count: int | None, names: Path | None, per_volunteer: i
     printing; the envelopes in a file of their own, to feed one at a time. Every letter goes into the ledger with its number,
     which is printed on the writer's sheet.
     """
-    from .packs import make_packs, volunteers_from
-
-    volunteers = volunteers_from(count, names)
-    result = make_packs(campaign, volunteers, out_dir, per_volunteer, lang, None if envelope == "none" else envelope,
-                        db, jobs, include_stale, progress=_Progress(quiet=True))
+    volunteers = api.volunteers_from(count, names)
+    result = api.make_packs(campaign, volunteers, out_dir, per_volunteer, lang, None if envelope == "none" else envelope,
+                            db, jobs, include_stale, progress=_Progress(quiet=True))
     people = len({s.person for s in result.seats})
     click.echo(f"pack {result.pack}: {len(result.seats)} letters to {people} people for {len(volunteers)} volunteers in {result.out_dir / 'packs'}")
     if len(result.seats) > people:
@@ -376,15 +419,8 @@ def log(kind: str, numbers: tuple[str, ...], campaign: Path, on, db: Path | None
     NUMBERS are the letter numbers printed on the writer's sheets and the
     organizer's sheet. An unknown number records nothing at all (exit 1).
     """
-    import datetime as dt
-
-    from .ledger import Ledger, campaign_key, db_path
-
-    when = on.date() if on else dt.date.today()
-    if when > dt.date.today():
-        raise click.BadParameter(f"{when} is in the future", param_hint="--date")
-    with Ledger(db_path(campaign, db), create=False) as ledger:
-        count = ledger.log(campaign_key(campaign), kind, list(numbers), when)
+    with _flags():
+        count = api.log_letters(campaign, kind, list(numbers), on.date() if on else dt.date.today(), db)
     click.echo(f"recorded {count} letter(s) as {kind}")
 
 
@@ -394,17 +430,10 @@ def log(kind: str, numbers: tuple[str, ...], campaign: Path, on, db: Path | None
 @DB
 def stats(campaign: Path, as_csv: bool, db: Path | None) -> None:
     """Per person: letters generated, sent, returned, replies, and the last one sent."""
-    from .ledger import Counts, Ledger, campaign_key, db_path
-    from .load import load_campaign
-
-    data = load_campaign(campaign)
-    with Ledger(db_path(campaign, db), create=False) as ledger:
-        counts = ledger.counts(campaign_key(campaign))
-    people = sorted(set(counts) | {pid for pid, p in data.prisoners.items() if p.status == "imprisoned"})
     _print_table(
         ["prisoner", "generated", "sent", "returned", "replies", "last sent"],
-        [[pid, str(c.generated), str(c.sent), str(c.returned), str(c.replies), c.last_sent or ""]
-         for pid in people for c in [counts.get(pid) or Counts(pid)]],
+        [[c.prisoner, str(c.generated), str(c.sent), str(c.returned), str(c.replies), c.last_sent or ""]
+         for c in api.letter_stats(campaign, db)],
         as_csv,
     )
 
@@ -419,9 +448,7 @@ def archive(campaign: Path, prisoner_id: str, out_dir: Path, db: Path | None) ->
 
     To hand over after release. Volunteers appear by number, not by name.
     """
-    from .archive import make_archive
-
-    result = make_archive(campaign, prisoner_id, out_dir, db)
+    result = api.make_archive(campaign, prisoner_id, out_dir, db)
     click.echo(f"archived {result.copied} document(s) for {prisoner_id} into {out_dir}"
                + (f"; {len(result.missing)} missing or changed on disk (see index.json)" if result.missing else ""))
 
@@ -457,20 +484,17 @@ class _Progress:
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.argument("shards", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--duplex", type=click.Choice(["long", "short", "off"]), default="long", show_default=True, help="Pad bundled documents to even pages unless off.")
-def merge(out_dir: Path, shards: tuple[Path, ...], duplex: str) -> None:
+@click.option("--campaign", type=CAMPAIGN, help="The campaign the shards were built from, when it adds products of its own.")
+def merge(out_dir: Path, shards: tuple[Path, ...], duplex: str, campaign: Path | None) -> None:
     """Merge the outputs of sharded builds (`build --shard K/N`) into OUT_DIR, and bundle them."""
-    from .build import merge_builds
-
-    count = merge_builds(out_dir, list(shards), pad=duplex != "off")
+    count = api.merge_builds(out_dir, list(shards), pad=duplex != "off", campaign=campaign)
     click.echo(f"merged {count} document(s) from {len(shards)} shard(s) into {out_dir / 'manifest.json'}")
 
 
 @main.command()
 def doctor() -> None:
     """Report what this machine has: WeasyPrint, Pango, fonts, HarfBuzz subsetter."""
-    from .doctor import run_checks
-
-    checks = run_checks()
+    checks = api.doctor()
     for check in checks:
         mark = "ok " if check.ok else "!! "
         click.echo(f"{mark}{check.name}: {check.detail}")

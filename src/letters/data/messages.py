@@ -1,0 +1,118 @@
+"""The writer's own words: personal messages that go into a letter's text.
+
+A campaign keeps them as `messages/<prisoner-id>/<name>.txt` (UTF-8); `letters
+render ... --message FILE` takes one directly. Each becomes its own letter, in
+the message's language (told from its letters: ў and і are Belarusian, и, щ
+and ъ Russian). Every message is linted before it is used.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..core.diagnostics import Diagnostic
+from ..core.errors import LettersError
+from .models import SLUG
+
+FOLDER = "messages"
+
+
+class MessageError(LettersError):
+    """A message that cannot be used: the file and why (`reason` alone, for faces that show the file apart)."""
+
+    def __init__(self, path: Path, reason: str):
+        self.path, self.reason = Path(path), reason
+        super().__init__(f"{path}: {reason}")
+
+
+@dataclass(frozen=True)
+class Message:
+    person: str
+    path: Path
+    name: str
+
+
+def language_of(text: str, hint: str | None = None) -> str:
+    """'be' or 'ru': from letters only one of the two alphabets has, or from `hint`
+    (a `.be.txt` / `.ru.txt` file name, or --lang) when the text has neither."""
+    if not re.search(r"[^\W\d_]", text):
+        raise LettersError("is empty: write the message, or remove the file")
+    lower = text.lower()
+    be, ru = bool(re.search(r"[ўі]", lower)), bool(re.search(r"[ищъ]", lower))
+    if be and ru:
+        raise LettersError("mixes Belarusian (ў, і) and Russian (и, щ, ъ) letters: write the whole message in one language")
+    told = "be" if be else "ru" if ru else None
+    if told and hint and told != hint:
+        raise LettersError(f"is marked {hint!r} but written in {told!r}")
+    if told or hint:
+        return told or hint
+    raise LettersError("cannot tell whether it is Belarusian or Russian: name it <name>.be.txt or <name>.ru.txt")
+
+
+def hint_of(path: Path) -> str | None:
+    """The language a file name declares: anna.ru.txt -> 'ru'."""
+    suffixes = Path(path).suffixes
+    return suffixes[-2][1:] if len(suffixes) >= 2 and suffixes[-2] in (".be", ".ru") else None
+
+
+def name_of(path: Path) -> str:
+    """The message's name without its language: anna.ru.txt -> 'anna'."""
+    return Path(path).name.split(".")[0]
+
+
+def read(path: Path) -> str:
+    """The message's text; a file that is not text is refused (the reason, without the file name)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise LettersError("not UTF-8 text; save it as UTF-8") from None
+    except OSError as exc:
+        raise LettersError(f"cannot read it: {exc.strerror}") from None
+    if "\0" in text:
+        raise LettersError("not a text file (it holds NUL bytes)")
+    return text
+
+
+def read_checked(path: Path, lang: str | None = None) -> tuple[str, str]:
+    """A message's text and language: readable, not empty, in one language (`lang`,
+    or its .be/.ru name, decides when the letters cannot).
+
+    The one place a message is read for use: its errors name the file.
+    """
+    try:
+        text = read(path)
+        return text, language_of(text, lang or hint_of(path))
+    except LettersError as exc:
+        raise MessageError(path, exc.format_message()) from None
+
+
+def paragraphs(text: str) -> list[str]:
+    """Paragraphs separated by blank lines; lines inside one are joined."""
+    blocks = re.split(r"\n\s*\n", text.strip())
+    return [" ".join(block.split()) for block in blocks if block.strip()]
+
+
+def find(root: Path, people: set[str]) -> tuple[list[Message], list[Diagnostic]]:
+    """Every message in the campaign, and a diagnostic for each misplaced one."""
+    folder = Path(root) / FOLDER
+    found: list[Message] = []
+    problems: list[Diagnostic] = []
+    if not folder.is_dir():
+        return found, problems
+    for path in sorted(folder.rglob("*")):
+        if path.is_dir():
+            continue
+        relative = path.relative_to(root)
+        if len(relative.parts) != 3 or path.suffix != ".txt":
+            problems.append(Diagnostic("a message must be messages/<prisoner-id>/<name>.txt", code="message", file=relative))
+        elif relative.parts[1] not in people:
+            problems.append(Diagnostic(f"no prisoner {relative.parts[1]!r} in this campaign", code="message", file=relative))
+        elif not re.fullmatch(SLUG, name_of(path)):
+            problems.append(Diagnostic("name it with lower-case letters, digits and dashes, e.g. anna-1.txt or anna-1.ru.txt", code="message", file=relative))
+        elif any(m.person == relative.parts[1] and m.name == name_of(path) for m in found):
+            problems.append(Diagnostic(f"another message for {relative.parts[1]} is also named {name_of(path)!r}; rename one", code="message", file=relative))
+        else:
+            found.append(Message(relative.parts[1], path, name_of(path)))
+    return found, problems

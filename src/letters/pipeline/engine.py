@@ -1,0 +1,325 @@
+"""The batch engine: render planned documents into an output folder, fast and safely.
+
+Documents sharing a layout are laid out in chunks, on a spawn pool of worker
+processes; only what changed since the last build is rendered (`cache`); the
+lint's gate runs on each chunk as it is handed out; one broken document fails
+alone and the good output it would have replaced stays as it was; the
+manifest is saved at least once a second, so a killed build loses at most
+the last second's work; a lock refuses a second build on the same folder.
+
+The render function is a parameter (`render=`): the build's behaviours can be
+tested against a fast fake renderer as well as WeasyPrint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..core.diagnostics import Diagnostic
+from ..core.errors import LettersError, LintError, RenderError
+from ..core.files import inside, write_atomic
+from ..core.templates import template_dirs
+from ..data.load import CampaignData
+from . import bundles, cache, lint, manifest
+from .compose import Composer
+from .outputs import OUTPUTS
+from .outputs.base import Output
+from .plan import Job, failed
+from .render import TITLE, Outcome, RenderChunk, html_title, render_chunk
+
+SAVE_EVERY_SECONDS = 1.0
+Progress = Callable[[int, int, list[Diagnostic]], None]  # (documents finished in this step, total, their failures)
+
+
+@dataclass
+class BuildResult:
+    out_dir: Path
+    entries: list[manifest.Entry] = field(default_factory=list)
+    skipped: list[Diagnostic] = field(default_factory=list)
+    failures: list[Diagnostic] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    rendered: int = 0
+    reused: int = 0
+    removed: int = 0
+    bundles: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+@dataclass
+class Pending:
+    """A document whose HTML is composed and which must be rendered."""
+
+    job: Job
+    html: str
+    key: str
+
+
+def file_roots(data: CampaignData) -> list[Path]:
+    """The folders the renderer may read (its file jail): the campaign and its template folders."""
+    return [Path(data.root), *template_dirs(data.root)]
+
+
+def check_pages(job: Job, pages: int) -> None:
+    if job.product.max_pages and pages > job.product.max_pages:
+        raise RenderError(
+            f"{job.doc_id} runs to {pages} pages; a {job.product.name} must fit on "
+            f"{job.product.max_pages}: shorten the profile's role or the template"
+        )
+
+
+def entry(job: Job, path: str, data: bytes, pages: int, title: str, key: str = "", output: Output = OUTPUTS["pdf"]) -> manifest.Entry:
+    """The manifest's record of one written document."""
+    return manifest.Entry(
+        id=job.doc_id, product=job.product.name, audience=job.product.audience, prisoner=job.prisoner_id,
+        lang=job.lang, paper=job.paper, path=path, pages=pages, sha256=manifest.sha256(data), title=title,
+        key=key, format=output.name,
+    )
+
+
+def gate(composer: Composer, job: Job, html: str) -> list[Diagnostic]:
+    """The safety gate on everything sent to a prisoner: lint errors refuse the document
+    (raised), warnings are returned to be reported."""
+    if job.product.audience != "prisoner":
+        return []
+    findings = composer.lint(job, html)
+    where = composer.data.files.get(job.prisoner_id or "", composer.data.root)
+    if refused := lint.errors(findings):
+        lines = "\n  ".join(lint.short(f) for f in refused)
+        raise LintError(f"refused by the lint ({len(refused)} error(s) in the rendered text):\n  {lines}")
+    return [Diagnostic(f"{job.doc_id}: {lint.short(f)}", "warning", f.code, file=where, subject=job.doc_id) for f in findings]
+
+
+def shard_of(doc_id: str, count: int) -> int:
+    """A stable shard number in 1..count (the same on every machine and run)."""
+    return int(hashlib.sha256(doc_id.encode()).hexdigest(), 16) % count + 1
+
+
+def chunked(pending: list[Pending], size: int) -> list[list[Pending]]:
+    """Chunks of documents that share one layout: the same <head> (styles, page size), language and paper.
+
+    A chunk is laid out with its first document's head, so two products that share a
+    template but not their page setup (a letter and its window variant) never mix.
+    """
+    groups: dict[tuple[str, str, str], list[Pending]] = {}
+    for item in pending:
+        head = TITLE.sub("", item.html.split("<body", 1)[0])
+        key = (hashlib.sha256(head.encode()).hexdigest(), item.job.lang, item.job.paper)
+        groups.setdefault(key, []).append(item)
+    return [group[i : i + size] for group in groups.values() for i in range(0, len(group), size)]
+
+
+LOCK = ".letters.lock"
+
+
+@contextmanager
+def build_lock(out_dir: Path) -> Iterator[None]:
+    """Refuse a second build on the same output folder; the OS frees the lock if we die.
+
+    The lock is opened without following links and must be a plain file, so a
+    link planted in its place cannot make the build write anywhere else.
+    """
+    import fcntl
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / LOCK
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as exc:
+        raise LettersError(f"{path}: cannot open the build's lock ({exc.strerror}); remove it if it is a link") from None
+    with os.fdopen(fd, "r+") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise LettersError(f"{path}: the build's lock is not a plain file; remove it")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise LettersError(f"another build is writing to {out_dir} ({holder}); wait for it to finish") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class _Run:
+    """One run of the engine over one output folder: the state its steps share, in one place."""
+
+    def __init__(self, data: CampaignData, planned: list[Job], result: BuildResult, force: bool, partial: bool,
+                 output: Output, progress: Progress | None):
+        self.data, self.result, self.partial, self.output, self.progress = data, result, partial, output, progress
+        self.out_dir = result.out_dir
+        self.existing = cache.previous_entries(self.out_dir)  # what the folder holds now
+        self.previous = {} if force else dict(self.existing)  # what may be reused
+        self.composer = Composer(data, report=result.warnings.append)
+        self.assets = cache.assets_digest(Path(data.root))
+        self.done: dict[str, manifest.Entry] = {}
+        self.planned_ids = {j.doc_id for j in planned}
+        self.total = len(planned)
+        self.last_save = time.monotonic()
+
+    def fail(self, job: Job, exc: LettersError, code: str = "failed") -> Diagnostic:
+        failure = failed(job.doc_id, job.path(self.output.suffix), exc.format_message(), code)
+        self.result.failures.append(failure)
+        if isinstance(exc, LintError):
+            self.withdraw(job.doc_id)
+        return failure
+
+    def withdraw(self, doc_id: str) -> None:
+        """A render failure keeps the last good file; a document the lint now refuses is
+        no longer good: its earlier file leaves the folder and the manifest."""
+        old = self.existing.pop(doc_id, None)
+        self.previous.pop(doc_id, None)
+        if old and cache.remove_output(self.out_dir, old):
+            self.result.removed += 1
+
+    def compose(self, planned: list[Job]) -> list[Pending]:
+        """HTML for every planned document; unchanged ones are reused, the rest wait to render."""
+        pending = []
+        for job in planned:
+            try:
+                html = self.composer.html(job)
+                key = cache.document_key(html, self.data, job, self.composer.rules.digest, self.assets)
+            except LettersError as exc:
+                self.fail(job, exc, "lint" if isinstance(exc, LintError) else "compose")
+                continue
+            old = self.previous.get(job.doc_id)
+            if old and old.key == key and old.path == job.path(self.output.suffix):
+                self.done[job.doc_id] = old  # the same HTML passed the same lint rules when it was made
+                self.result.reused += 1
+            else:
+                pending.append(Pending(job, html, key))  # linted just before it is rendered
+        return pending
+
+    def admit(self, chunk: list[Pending]) -> list[Pending]:
+        """The safety gate, chunk by chunk as chunks are handed to workers, so that
+        linting overlaps rendering instead of delaying it."""
+        passed, refused = [], []
+        for item in chunk:
+            try:
+                self.result.warnings.extend(gate(self.composer, item.job, item.html))
+                passed.append(item)
+            except LettersError as exc:
+                refused.append(self.fail(item.job, exc, "lint"))
+        if self.progress and refused:
+            self.progress(len(refused), self.total, refused)
+        return passed
+
+    def finish(self, chunk: list[Pending], outcomes: list[Outcome]) -> None:
+        """Write each rendered document of a chunk, or record why it failed."""
+        failures = []
+        for item, outcome in zip(chunk, outcomes, strict=True):
+            path = item.job.path(self.output.suffix)
+            try:
+                if isinstance(outcome, str):
+                    raise RenderError(outcome)
+                pdf, pages = outcome
+                check_pages(item.job, pages)
+                written = self.output.encode(pdf)
+            except LettersError as exc:
+                failures.append(self.fail(item.job, exc, "render"))
+                continue
+            write_atomic(inside(self.out_dir, path), written)
+            self.done[item.job.doc_id] = entry(item.job, path, written, pages, html_title(item.html), item.key, self.output)
+            self.result.rendered += 1
+        self.save(now=False)
+        if self.progress:
+            self.progress(len(chunk), self.total, failures)
+
+    def entries(self) -> list[manifest.Entry]:
+        """An old entry (and its file) stays until its replacement is written;
+        a sharded build leaves other shards' entries alone."""
+        kept = {**self.existing, **self.done}
+        return [e for doc_id, e in kept.items() if doc_id in self.planned_ids or self.partial]
+
+    def save(self, now: bool = True) -> None:
+        """Rewriting the manifest after every chunk would cost O(N^2) at 10,000
+        documents; once a second bounds what a killed build can lose."""
+        if now or time.monotonic() - self.last_save >= SAVE_EVERY_SECONDS:
+            skipped = [{"prisoner": s.subject, "product": s.product, "reason": s.message} for s in self.result.skipped]
+            manifest.write_manifest(self.out_dir, self.data.campaign.title, self.entries(), skipped)
+            self.last_save = time.monotonic()
+
+    def bundle(self) -> None:
+        plans = bundles.plan_bundles(list(self.done.values()), self.data.registry)
+        made = bundles.make_bundles(self.out_dir, plans, self.previous, self.data.campaign.print.duplex != "off", self.data.registry)
+        self.done.update((b.id, b) for b in made)
+        self.planned_ids.update(b.id for b in made)
+        self.result.bundles = len(made)
+
+
+def render_jobs(
+    data: CampaignData,
+    planned: list[Job],
+    result: BuildResult,
+    *,
+    jobs: int | None = None,
+    force: bool = False,
+    partial: bool = False,
+    chunk_size: int = 20,
+    progress: Progress | None = None,
+    bundle: bool = True,
+    render: RenderChunk = render_chunk,
+    output: Output = OUTPUTS["pdf"],
+) -> BuildResult:
+    """Render `planned` into result.out_dir: the engine under builds, packs and previews.
+
+    `partial`: the folder also holds documents of other runs (shards), which stay.
+    `render`: what turns a chunk's HTML into PDFs (a top-level function, so a pool can run it).
+    `output`: the format each document is written in.
+    """
+    with build_lock(result.out_dir):
+        run = _Run(data, planned, result, force, partial, output, progress)
+        pending = run.compose(planned)
+        if progress:
+            progress(len(run.done) + len(result.failures), run.total, list(result.failures))
+        for chunk, outcomes in run_chunks(chunked(pending, chunk_size), data, jobs, run.admit, render):
+            run.finish(chunk, outcomes)
+        if bundle and output.bundles:  # a shard holds part of each product; `letters merge` makes the bundles
+            run.bundle()
+        if not partial:
+            result.removed += cache.remove_stale(run.out_dir, run.existing, run.planned_ids)
+        run.save()
+        result.entries = [e for e in run.entries() if e.id in run.planned_ids]
+    return result
+
+
+def run_chunks(
+    chunks: list[list[Pending]], data: CampaignData, jobs: int | None, admit: Callable[[list[Pending]], list[Pending]],
+    render: RenderChunk = render_chunk,
+) -> Iterator[tuple[list[Pending], list[Outcome]]]:
+    """Yield (chunk, outcomes) as chunks finish: in this process, or on a spawn pool.
+
+    `admit` filters each chunk just before it is rendered (the lint's gate).
+    """
+    workers = min(jobs or os.cpu_count() or 1, len(chunks))
+    base, roots = Path(data.root), file_roots(data)
+    if workers <= 1:
+        for chunk in chunks:
+            if chunk := admit(chunk):
+                yield chunk, render([p.html for p in chunk], base, roots)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    context = multiprocessing.get_context("spawn")  # WeasyPrint's GLib state must not be forked
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        futures = {pool.submit(render, [p.html for p in chunk], base, roots): chunk
+                   for chunk in map(admit, chunks) if chunk}
+        for future in as_completed(futures):
+            # pop: a finished chunk's PDFs must not stay in memory until the build ends
+            yield futures.pop(future), future.result()

@@ -1,0 +1,111 @@
+"""The manifest, the output contract that scripts and tests rely on.
+
+`DIR/manifest.json` lists every document with its product, audience, prisoner,
+language, path (relative to DIR), format, page count and sha256; no timestamps,
+so the same inputs give the same manifest. Every path read from a manifest goes
+through `core.files.inside` before anything is read, written or deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import LettersError
+from ..core.files import inside, write_atomic
+
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    product: str
+    audience: str
+    prisoner: str | None
+    lang: str
+    paper: str
+    path: str
+    pages: int
+    sha256: str
+    title: str
+    key: str = ""  # hash of everything that determines the PDF; equal key, no re-render
+    kind: str = "document"  # or "bundle": documents merged for printing in one go; "pack": a volunteer's
+    parts: tuple[str, ...] = ()  # a bundle's documents (ids), in order
+    format: str = "pdf"  # the output it is written in: pdf, png (see pipeline/outputs)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_manifest(out_dir: Path, campaign: str, entries: list[Entry], skipped: list[dict[str, str]]) -> Path:
+    """Write the manifest atomically, documents sorted by path."""
+    document: dict[str, Any] = {
+        "campaign": campaign,
+        "documents": [asdict(e) for e in sorted(entries, key=lambda e: e.path)],
+        "skipped": sorted(skipped, key=lambda s: (s["prisoner"], s["product"])),
+    }
+    path = out_dir / MANIFEST
+    write_atomic(path, (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    return path
+
+
+def read_manifest(out_dir: Path) -> dict[str, Any]:
+    return json.loads((Path(out_dir) / MANIFEST).read_text(encoding="utf-8"))
+
+
+def entry_from(document: dict[str, Any]) -> Entry:
+    """An entry read back from a manifest (a list of parts comes back from JSON as a list)."""
+    return Entry(**{**document, "parts": tuple(document.get("parts", ()))})
+
+
+def _shard_documents(shard: Path) -> tuple[dict[str, Any], list[tuple[Entry, bytes]]]:
+    """A shard's manifest and documents, every file checked before anything is copied."""
+    try:
+        manifest = read_manifest(shard)
+        entries = [entry_from(doc) for doc in manifest["documents"]]
+        skipped = list(manifest["skipped"])
+    except OSError:
+        raise LettersError(f"{shard}: no {MANIFEST}; is it the output folder of `letters build --shard`?") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise LettersError(f"{shard / MANIFEST}: not a letters manifest ({exc})") from None
+    out = []
+    for entry in entries:
+        path = inside(shard, entry.path, f"{shard / MANIFEST}: the path")
+        try:
+            data = path.read_bytes()
+        except OSError:
+            raise LettersError(f"{path}: listed in the manifest but missing; build that shard again") from None
+        if sha256(data) != entry.sha256:
+            raise LettersError(f"{path}: does not match its manifest's sha256")
+        out.append((entry, data))
+    return {"campaign": manifest.get("campaign", ""), "skipped": skipped}, out
+
+
+def merge_outputs(out_dir: Path, shard_dirs: list[Path]) -> int:
+    """Copy every shard's documents into out_dir and write one manifest listing them all.
+
+    All shards are read and checked first: a broken shard leaves out_dir untouched.
+    """
+    if len({Path(s).resolve() for s in shard_dirs}) != len(shard_dirs):
+        raise LettersError("the same shard is given twice")
+    shards = [(shard, *_shard_documents(Path(shard))) for shard in shard_dirs]
+    campaigns = {info["campaign"] for _, info, _ in shards}
+    if len(campaigns) > 1:
+        raise LettersError(f"the shards come from different campaigns: {', '.join(sorted(campaigns))}")
+    entries: dict[str, Entry] = {}
+    skipped: dict[tuple[str, str], dict[str, str]] = {}
+    for shard, info, documents in shards:
+        for entry, data in documents:
+            if Path(shard).resolve() != Path(out_dir).resolve():
+                target = inside(out_dir, entry.path, f"{shard / MANIFEST}: the path")
+                write_atomic(target, data)
+            entries[entry.id] = entry
+        for skip in info["skipped"]:
+            skipped[(skip["prisoner"], skip["product"])] = skip
+    write_manifest(out_dir, campaigns.pop() if campaigns else "", list(entries.values()), list(skipped.values()))
+    return len(entries)

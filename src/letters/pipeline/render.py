@@ -1,0 +1,231 @@
+"""HTML to PDF with WeasyPrint, inside a file jail, with the bundled fonts.
+
+WeasyPrint is imported lazily so that commands which render nothing start fast.
+Each process keeps one FontConfiguration and one parsed font stylesheet.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+from ..core.errors import RenderError, SystemLibraryError
+from ..core.files import is_inside
+from ..core.fonts import FONT_DIR, font_face_css
+
+if TYPE_CHECKING:
+    from weasyprint import CSS
+    from weasyprint.text.fonts import FontConfiguration
+
+# Font subsets written by WeasyPrint's fontTools fallback carry the time of
+# rendering unless this is set; a fixed value keeps identical input identical.
+os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
+
+Outcome = tuple[bytes, int] | str  # a document's (PDF, pages), or why it failed
+RenderChunk = Callable[[list[str], Path, list[Path]], list[Outcome]]  # what the engine calls, in a worker
+
+
+PANGO_HINT = (
+    "WeasyPrint cannot load Pango, which it needs to lay out text. Install it: "
+    "Debian/Ubuntu `apt-get install libpango-1.0-0 libpangoft2-1.0-0`, "
+    "Fedora `dnf install pango`, macOS `brew install pango`. ({error})"
+)
+
+
+def weasyprint_module() -> Any:
+    """Import WeasyPrint, turning a missing system library into a clear instruction."""
+    try:
+        import weasyprint
+    except OSError as exc:
+        raise SystemLibraryError(PANGO_HINT.format(error=exc)) from None
+    return weasyprint
+
+
+@lru_cache(maxsize=1)
+def jailed_fetcher_class() -> type:
+    """A WeasyPrint URL fetcher that serves data: URLs and files under the allowed roots only."""
+    weasyprint_module()
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+    class Refused(FatalURLFetchingError):
+        pass
+
+    class JailedFetcher(URLFetcher):
+        def __init__(self, roots: list[Path]):
+            super().__init__(allowed_protocols={"file", "data"}, allow_redirects=False, fail_on_errors=True, timeout=1)
+            self.roots = [Path(r).resolve() for r in roots]
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            parts = urlsplit(url)
+            scheme = parts.scheme.lower()
+            if scheme == "data":
+                return super().fetch(url, headers)
+            if scheme != "file":
+                raise Refused(f"refused {url!r}: only files of the campaign, templates and fonts may be used, never the network")
+            path = Path(unquote(parts.path)).resolve()
+            if not is_inside(path, self.roots):
+                raise Refused(f"refused {url!r}: outside the campaign, template and font folders")
+            if not path.is_file():
+                raise Refused(f"missing file {path}")
+            return super().fetch(url, headers)
+
+    return JailedFetcher
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def _weasyprint_warnings():
+    """Collect what WeasyPrint logs while one document renders."""
+    handler = _Collect()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        yield handler.messages
+    finally:
+        logger.removeHandler(handler)
+
+
+MISSING_GLYPH = re.compile(r'\.notdef glyph rendered for Unicode string unsupported by fonts: "(.*)" \((U\+[0-9A-F]+)\)')
+
+
+def missing_glyphs(messages: list[str]) -> list[str]:
+    """Characters drawn as empty boxes, from WeasyPrint's warnings: ['漢 (U+6F22)']."""
+    found = [f"{m[1]} ({m[2]})" for m in map(MISSING_GLYPH.search, messages) if m]
+    return sorted(set(found))
+
+
+@dataclass
+class Renderer:
+    """Reusable per process: fonts are configured and parsed once, then many documents render."""
+
+    font_config: FontConfiguration
+    fonts_css: CSS
+
+    @classmethod
+    @lru_cache(maxsize=1)
+    def shared(cls) -> Renderer:
+        weasyprint = weasyprint_module()
+        from weasyprint.text.fonts import FontConfiguration
+
+        font_config = FontConfiguration()
+        css = weasyprint.CSS(string=font_face_css(), font_config=font_config)
+        return cls(font_config, css)
+
+    def render(self, html: str, base_dir: Path, roots: list[Path]) -> tuple[bytes, int]:
+        """Render one HTML document; return the PDF bytes and its page count."""
+        document = self._layout(html, base_dir, roots)
+        return write_pdf(document), len(document.pages)
+
+    def render_many(self, htmls: list[str], base_dir: Path, roots: list[Path]) -> list[Outcome]:
+        """Lay out documents of one template as one WeasyPrint document, then split it.
+
+        Layout has a high fixed cost per document; a chunk pays it once. Each
+        document's pages are found from the layout (the page its wrapper starts
+        on), and each part is written alone, so its bytes equal a single render.
+        A part that cannot be written (a missing glyph) fails alone, as a message.
+        """
+        document = self._layout(combine(htmls), base_dir, roots)
+        starts = document_starts(document, len(htmls))
+        ends = [*starts[1:], len(document.pages)]
+        results: list[Outcome] = []
+        for html, start, end in zip(htmls, starts, ends, strict=True):
+            part = document.copy(document.pages[start:end])
+            part.metadata.title = html_title(html)
+            try:
+                results.append((write_pdf(part), end - start))
+            except RenderError as exc:
+                results.append(exc.format_message())
+        return results
+
+    def _layout(self, html: str, base_dir: Path, roots: list[Path]) -> Any:
+        weasyprint = weasyprint_module()
+        from weasyprint.urls import FatalURLFetchingError
+
+        fetcher = jailed_fetcher_class()([*roots, FONT_DIR])
+        try:
+            return weasyprint.HTML(
+                string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher
+            ).render(stylesheets=[self.fonts_css], font_config=self.font_config)
+        except FatalURLFetchingError as exc:
+            raise RenderError(str(exc)) from None
+
+
+def write_pdf(document: Any) -> bytes:
+    """Write a laid-out document; glyphs the fonts lack (drawn as boxes) fail it."""
+    with _weasyprint_warnings() as warnings:
+        pdf = document.write_pdf()
+    if boxes := missing_glyphs(warnings):
+        raise RenderError(f"characters the bundled fonts cannot draw (they would print as empty boxes): {', '.join(boxes)}")
+    return pdf
+
+
+BODY = re.compile(r"(<body[^>]*>)(.*)</body>", re.S)
+TITLE = re.compile(r"<title>(.*?)</title>", re.S)
+DOC_MARK = "data-letters-doc"
+
+
+def html_title(html: str) -> str:
+    from html import unescape
+
+    match = TITLE.search(html)
+    return unescape(match.group(1)).strip() if match else ""
+
+
+def combine(htmls: list[str]) -> str:
+    """One HTML document from many of the same template: the first head, every body in turn."""
+    first = BODY.search(htmls[0])
+    parts = [htmls[0][: first.start()], first.group(1)]
+    for i, html in enumerate(htmls):
+        body = BODY.search(html).group(2)
+        parts.append(f'<section {DOC_MARK}="{i}" style="break-before: page">{body}</section>')
+    parts.append("</body></html>")
+    return "".join(parts)
+
+
+def document_starts(document: Any, count: int) -> list[int]:
+    """The page on which each combined document starts, read from the laid-out boxes."""
+    starts: dict[int, int] = {}
+    for number, page in enumerate(document.pages):
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            if element is not None and element.get(DOC_MARK) is not None:
+                starts.setdefault(int(element.get(DOC_MARK)), number)
+    if sorted(starts) != list(range(count)):
+        raise RenderError(f"could not find where each of {count} documents starts in a chunk")
+    return [starts[i] for i in range(count)]
+
+
+def render_chunk(htmls: list[str], base_dir: Path, roots: list[Path]) -> list[Outcome]:
+    """Render a chunk in this process; a failing chunk is retried one document at a time.
+
+    Returns, per document, (pdf, pages) or the reason it failed, so one broken
+    document never costs the others. This is what pool workers run.
+    """
+    renderer = Renderer.shared()
+    try:
+        return renderer.render_many(htmls, base_dir, roots)
+    except RenderError:
+        pass  # e.g. a resource outside the jail: find which document it was
+    results: list[Outcome] = []
+    for html in htmls:
+        try:
+            results.append(renderer.render(html, base_dir, roots))
+        except RenderError as exc:
+            results.append(exc.format_message())
+    return results
