@@ -23,6 +23,7 @@ from letters.pipeline.plan import plan
 from letters.pipeline.render import Renderer
 
 from .conftest import CAMPAIGNS, pdf_text
+from .fakes import lock_held_elsewhere
 
 
 def test_a_chunk_splits_into_documents_identical_to_single_renders():
@@ -125,19 +126,11 @@ def test_a_build_started_while_another_runs_is_refused(tmp_path):
 
     from letters.cli import main
 
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from pathlib import Path; from letters.pipeline.engine import build_lock\n"
-         f"with build_lock(Path({str(tmp_path)!r})):\n    print('locked', flush=True); time.sleep(30)"],
-        stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "locked"
+    with lock_held_elsewhere(tmp_path) as pid:
         result = CliRunner().invoke(main, ["build", str(CAMPAIGNS / "minimal"), "-o", str(tmp_path)])
         assert result.exit_code == 1
-        assert f"another build is writing to {tmp_path} (pid {holder.pid})" in result.output
+        assert f"another build is writing to {tmp_path} (pid {pid})" in result.output
         assert not list(tmp_path.rglob("*.pdf"))
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def test_merge_refuses_broken_or_repeated_shards_and_leaves_the_output_alone(tmp_path):

@@ -18,7 +18,7 @@ from letters.data.load import load_campaign
 from letters.products.registry import builtin_registry, load_registry
 
 from .conftest import documents
-from .test_assemble import inside, mm, text_lines
+from .test_print_products import inside, mm, text_lines
 
 
 @pytest.fixture(scope="module")

@@ -140,10 +140,12 @@ def build_campaign(
     planned, skips = plan(data, products, paper, people)
     with_messages, refused = plan_messages(data, products, paper, people)
     planned += with_messages
-    if shard:
-        planned = [j for j in planned if shard_of(j.doc_id, shard[1]) == shard[0]]
+    def others(doc_id: str) -> bool:  # another shard's documents stay in a shared folder
+        return bool(shard) and shard_of(doc_id, shard[1]) != shard[0]
+
+    planned = [j for j in planned if not others(j.doc_id)]
     result = BuildResult(Path(out_dir), skipped=skips, warnings=list(data.warnings), failures=list(refused))
-    return render_jobs(data, planned, result, jobs=jobs, force=force, partial=bool(shard), chunk_size=chunk_size,
+    return render_jobs(data, planned, result, jobs=jobs, force=force, others=others, chunk_size=chunk_size,
                        progress=progress, bundle=not shard, render=render, output=output(format))
 
 
@@ -264,7 +266,9 @@ def preview(root: Path, out_dir: Path, products: list[str] | None = None, paper:
         data = png.contact_sheet(f"{product}: {len(mine)} document(s)", pdfs)
         write_atomic(sheet, data)
         result.sheets[product] = sheet
-        pictures.append(replace(mine[0], id=f"sheet-{product}", prisoner=None, path=sheet.name, pages=1,
+        langs = {e.lang for e in mine}
+        pictures.append(replace(mine[0], id=f"sheet-{product}", prisoner=None, lang=langs.pop() if len(langs) == 1 else "mul",
+                                path=sheet.name, pages=1,
                                 sha256=manifest.sha256(data), title=f"{product}: contact sheet", key="",
                                 kind="sheet", parts=tuple(e.id for e in mine), format="png"))
         for doc, (name, pdf) in zip(mine, pdfs, strict=True):

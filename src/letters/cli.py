@@ -17,8 +17,36 @@ from pathlib import Path
 
 import click
 
-from . import __version__, api
-from .api import CampaignError, Diagnostic, SettingsError
+from . import __version__
+
+
+class _API:
+    """The Python API (`api.py`), imported when a command first uses it: it loads pydantic,
+    Jinja2 and Babel, which `letters --help` does not need."""
+
+    def __getattr__(self, name: str) -> object:
+        from . import api as module
+
+        return getattr(module, name)
+
+
+api = _API()
+
+
+class _LazyChoice(click.Choice):
+    """A choice whose values are read from the API when the command runs, not at start-up."""
+
+    def __init__(self, values: Callable[[], list[str]]):
+        self._values = values
+        super().__init__([])
+
+    @property
+    def choices(self) -> list[str]:  # type: ignore[override]
+        return self._values()
+
+    @choices.setter
+    def choices(self, value: object) -> None:
+        pass
 
 CAMPAIGN = click.Path(exists=True, file_okay=False, path_type=Path)
 
@@ -41,7 +69,7 @@ FORMAT = click.option("--format", "fmt", type=click.Choice(["text", "json"]), de
                       help="text: one line per finding; json: one JSON object per line (file, line, column, field, severity, code, message, hint).")
 
 
-def _show(diagnostics: list[Diagnostic], fmt: str, err: bool = True) -> None:
+def _show(diagnostics: list, fmt: str, err: bool = True) -> None:
     """Diagnostics in the one text form, or one JSON object per line on standard output."""
     for diagnostic in diagnostics:
         if fmt == "json":
@@ -63,7 +91,7 @@ def check(campaign: Path, fmt: str) -> None:
     """
     try:
         data, found = api.check_campaign(campaign)
-    except CampaignError as exc:
+    except api.CampaignError as exc:
         _show(exc.problems, fmt)
         raise click.ClickException(f"{len(exc.problems)} error(s); nothing was built") from None
     _show(found, fmt)
@@ -79,7 +107,7 @@ def check(campaign: Path, fmt: str) -> None:
 def print_settings(command: Callable) -> Callable:
     """Options that override the campaign's `print:` settings for one run."""
     options = [
-        click.option("--duplex", type=click.Choice(["long", "short", "off"]), help="Postcard backs for long- or short-edge duplex, or single-sided (off); bundles padded to even pages unless off. Default: the campaign's (long)."),
+        click.option("--duplex", type=click.Choice(["long", "short", "off"]), help="Postcard backs for long- or short-edge duplex, or single-sided (off); a build pads its bundles to even pages unless off. Default: the campaign's (long)."),
         click.option("--start", "label_start", type=click.IntRange(min=1), help="First free label on a partly used sheet (1 = top left)."),
         click.option("--offset-x", "offset_x_mm", type=float, metavar="MM", help="Printer calibration: move labels and envelope text right by MM (negative: left)."),
         click.option("--offset-y", "offset_y_mm", type=float, metavar="MM", help="Printer calibration: move labels and envelope text down by MM (negative: up)."),
@@ -101,7 +129,7 @@ def _flags() -> Iterator[None]:
     """An API setting out of range, named by the flag the user typed."""
     try:
         yield
-    except SettingsError as exc:
+    except api.SettingsError as exc:
         raise click.BadParameter(exc.reason, param_hint=FLAGS.get(exc.field, f"--{exc.field}")) from None
 
 
@@ -110,7 +138,9 @@ def _flags() -> Iterator[None]:
 @click.option("--campaign", type=CAMPAIGN, help="Use this campaign's word lists and length limit (its lint.yaml).")
 @FORMAT
 def lint(file, campaign: Path | None, fmt: str) -> None:
-    """Check a text to a prisoner for what gets letters withheld (FILE, or - for standard input).
+    """Check a text to a prisoner for what gets letters withheld.
+
+    FILE is a UTF-8 text file, or - for standard input.
 
     Rules: Latin script, political, war and criminal-case words in any word form,
     organisation names, links, e-mail addresses and handles, emoji,
@@ -160,7 +190,9 @@ def render(template: str, prisoner_id: str, campaign: Path, output: Path, lang: 
     PRISONER_ID `campaign` makes the document about everyone who can receive
     mail, for products that have one (card sheets, labels).
 
-    Example: letters render letter marfa-rabkova --campaign campaigns/belarus-2025 --lang be -o rabkova.pdf
+    \b
+    Example:
+      letters render letter marfa-rabkova --campaign campaigns/belarus-2025 --lang be -o rabkova.pdf
     """
     if message and phrases is not None:
         raise click.UsageError("give either --message or --phrases, not both")
@@ -196,7 +228,7 @@ def parse_shard(ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
 @click.option("--force", is_flag=True, help="Re-render every document, even unchanged ones.")
 @click.option("--shard", callback=parse_shard, metavar="K/N", help="Build only the K-th of N deterministic slices; merge with `letters merge`.")
-@click.option("--format", "fmt", type=click.Choice(list(api.OUTPUTS)), default="pdf", show_default=True, help="Write each document as a PDF, or as a PNG picture of its pages.")
+@click.option("--format", "fmt", type=_LazyChoice(lambda: list(api.OUTPUTS)), default="pdf", show_default=True, help="Write each document as a PDF, or as a PNG picture of its pages.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @print_settings
 def build(campaign: Path, out_dir: Path | None, products: tuple[str, ...], birthdays: str | None, include_stale: bool, paper: str | None,
@@ -365,12 +397,14 @@ def import_(sheet: Path, campaign: Path, dry_run: bool, mapping: Path | None) ->
 @click.argument("campaign", type=CAMPAIGN)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The CSV file to write.")
 def export(campaign: Path, output: Path) -> None:
-    """Export the campaign's profiles (with their facilities) as CSV, to share or edit and import again."""
+    """Export the campaign's profiles as CSV.
+
+    Each row is one person with their facility, to share or edit and import again.
+    """
     click.echo(f"wrote {api.export_csv(campaign, output)} profile(s) to {output}")
 
 
 DB = click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="The ledger (SQLite) to use; default: $LETTERS_DB, or letters.sqlite in the campaign folder.")
-ENVELOPES = api.builtin_registry().named("envelope")
 
 
 @main.command()
@@ -380,7 +414,7 @@ ENVELOPES = api.builtin_registry().named("envelope")
 @click.option("--per-volunteer", type=click.IntRange(min=1), help="People per volunteer (default: enough to cover everyone once).")
 @click.option("--lang", type=click.Choice(["be", "ru"]), help="Language of the letters (default: the campaign's first).")
 @click.option("--envelope", default="envelope-dl", show_default=True, metavar="PRODUCT",
-              help=f"The envelope in each pack: {', '.join(ENVELOPES)}, one the campaign adds, or none.")
+              help="The envelope in each pack: an envelope product (envelope-dl, -c5, -c6, -us10 or one the campaign adds; see `letters products`), or none.")
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder (default: output/<campaign>-pack-K<n>).")
 @click.option("--include-stale", is_flag=True, help="Include people whose data is past the campaign's stale_after_days.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
@@ -411,7 +445,7 @@ def pack(campaign: Path, count: int | None, names: Path | None, per_volunteer: i
 @click.argument("kind", type=click.Choice(["sent", "returned", "reply"]))
 @click.argument("numbers", nargs=-1, required=True)
 @click.option("--campaign", type=CAMPAIGN, required=True, help="The campaign the letters belong to.")
-@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), help="When it happened (default: today).")
+@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD", help="When it happened (default: today).")
 @DB
 def log(kind: str, numbers: tuple[str, ...], campaign: Path, on, db: Path | None) -> None:
     """Record what happened to letters: `letters log sent K3-2-1 K3-2-2 --campaign DIR`.
@@ -444,7 +478,9 @@ def stats(campaign: Path, as_csv: bool, db: Path | None) -> None:
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, help="Folder to write the archive into.")
 @DB
 def archive(campaign: Path, prisoner_id: str, out_dir: Path, db: Path | None) -> None:
-    """The letter bank for one person: copies of everything generated for them, with the ledger's record.
+    """The letter bank for one person.
+
+    Copies of everything generated for them, with the ledger's record.
 
     To hand over after release. Volunteers appear by number, not by name.
     """
@@ -486,7 +522,10 @@ class _Progress:
 @click.option("--duplex", type=click.Choice(["long", "short", "off"]), default="long", show_default=True, help="Pad bundled documents to even pages unless off.")
 @click.option("--campaign", type=CAMPAIGN, help="The campaign the shards were built from, when it adds products of its own.")
 def merge(out_dir: Path, shards: tuple[Path, ...], duplex: str, campaign: Path | None) -> None:
-    """Merge the outputs of sharded builds (`build --shard K/N`) into OUT_DIR, and bundle them."""
+    """Merge sharded builds into OUT_DIR, and bundle them.
+
+    SHARDS are the output folders of `letters build --shard K/N`.
+    """
     count = api.merge_builds(out_dir, list(shards), pad=duplex != "off", campaign=campaign)
     click.echo(f"merged {count} document(s) from {len(shards)} shard(s) into {out_dir / 'manifest.json'}")
 

@@ -120,7 +120,8 @@ def make_packs(
         _refuse_build_folder(out_dir)
         seats = _seats(data, volunteers, shares, pack, lang, envelope)
         unique = list({job.doc_id: job for seat in seats for job in (seat.sheet, seat.letter, seat.envelope) if job}.values())
-        result = render_jobs(data, unique, BuildResult(out_dir), jobs=jobs, partial=True, bundle=False, progress=progress)
+        result = render_jobs(data, unique, BuildResult(out_dir), jobs=jobs, bundle=False, progress=progress,
+                             others=lambda doc_id: True)  # a pack's folder keeps every pack's documents
         if result.failures:
             lines = "\n  ".join(f"{f.file}: {f.message}" for f in result.failures)
             raise LettersError(f"pack {pack} not made, {len(result.failures)} document(s) failed:\n  {lines}")

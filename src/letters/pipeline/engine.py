@@ -35,6 +35,7 @@ from .plan import Job, failed
 from .render import TITLE, Outcome, RenderChunk, html_title, render_chunk
 
 SAVE_EVERY_SECONDS = 1.0
+Others = Callable[[str], bool]  # a document id -> whether it belongs to another run sharing the folder
 Progress = Callable[[int, int, list[Diagnostic]], None]  # (documents finished in this step, total, their failures)
 
 
@@ -159,9 +160,9 @@ def build_lock(out_dir: Path) -> Iterator[None]:
 class _Run:
     """One run of the engine over one output folder: the state its steps share, in one place."""
 
-    def __init__(self, data: CampaignData, planned: list[Job], result: BuildResult, force: bool, partial: bool,
+    def __init__(self, data: CampaignData, planned: list[Job], result: BuildResult, force: bool, others: Others,
                  output: Output, progress: Progress | None):
-        self.data, self.result, self.partial, self.output, self.progress = data, result, partial, output, progress
+        self.data, self.result, self.others, self.output, self.progress = data, result, others, output, progress
         self.out_dir = result.out_dir
         self.existing = cache.previous_entries(self.out_dir)  # what the folder holds now
         self.previous = {} if force else dict(self.existing)  # what may be reused
@@ -244,7 +245,7 @@ class _Run:
         """An old entry (and its file) stays until its replacement is written;
         a sharded build leaves other shards' entries alone."""
         kept = {**self.existing, **self.done}
-        return [e for doc_id, e in kept.items() if doc_id in self.planned_ids or self.partial]
+        return [e for doc_id, e in kept.items() if doc_id in self.planned_ids or self.others(doc_id)]
 
     def save(self, now: bool = True) -> None:
         """Rewriting the manifest after every chunk would cost O(N^2) at 10,000
@@ -269,7 +270,7 @@ def render_jobs(
     *,
     jobs: int | None = None,
     force: bool = False,
-    partial: bool = False,
+    others: Others = lambda doc_id: False,
     chunk_size: int = 20,
     progress: Progress | None = None,
     bundle: bool = True,
@@ -278,12 +279,13 @@ def render_jobs(
 ) -> BuildResult:
     """Render `planned` into result.out_dir: the engine under builds, packs and previews.
 
-    `partial`: the folder also holds documents of other runs (shards), which stay.
+    `others`: which documents in the folder belong to other runs (another shard), and stay;
+    every other document that is not planned is removed, with its file.
     `render`: what turns a chunk's HTML into PDFs (a top-level function, so a pool can run it).
     `output`: the format each document is written in.
     """
     with build_lock(result.out_dir):
-        run = _Run(data, planned, result, force, partial, output, progress)
+        run = _Run(data, planned, result, force, others, output, progress)
         pending = run.compose(planned)
         if progress:
             progress(len(run.done) + len(result.failures), run.total, list(result.failures))
@@ -291,8 +293,8 @@ def render_jobs(
             run.finish(chunk, outcomes)
         if bundle and output.bundles:  # a shard holds part of each product; `letters merge` makes the bundles
             run.bundle()
-        if not partial:
-            result.removed += cache.remove_stale(run.out_dir, run.existing, run.planned_ids)
+        stale = {doc_id: e for doc_id, e in run.existing.items() if not others(doc_id)}
+        result.removed += cache.remove_stale(run.out_dir, stale, run.planned_ids)
         run.save()
         result.entries = [e for e in run.entries() if e.id in run.planned_ids]
     return result

@@ -1,0 +1,302 @@
+"""The batch engine's own behaviours, against a fast fake renderer (tests/fakes.py).
+
+Loading, planning, composing and the lint are real; only the renderer is fake,
+so each build takes milliseconds. The same behaviours with WeasyPrint are in
+test_batch.py.
+
+The minimal campaign makes 10 documents: alena-testava's 2 letters and 2
+writer's sheets, and an appeal in en and ru for alena-testava, ivan-prykladny
+and pavel-zabaroneny (olga-vypushchana is released: nothing), and 6 bundles.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from letters.api import build_campaign, merge_builds
+from letters.core.errors import LettersError
+from letters.data.load import load_campaign
+from letters.pipeline import engine
+from letters.pipeline.engine import BuildResult, shard_of
+from letters.pipeline.manifest import read_manifest, sha256
+from letters.pipeline.plan import plan
+
+from .fakes import (
+    FAIL_MARKER,
+    LOG_VARIABLE,
+    InterruptAfter,
+    Interrupted,
+    fake_render,
+    lock_held_elsewhere,
+    log_lines,
+    rendered_titles,
+)
+
+DOCUMENTS = 10
+BUNDLES = 6
+ALENA_SHEETS = {"writer-sheet-alena-testava-be", "writer-sheet-alena-testava-ru"}  # her bio shows only there
+FAILING = "appeal-alena-testava-ru"  # the only document that shows her role in Russian (role.ru)
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def build(root: Path, out: Path, **options) -> BuildResult:
+    """A build with the fake renderer, in this process unless jobs= says otherwise."""
+    return build_campaign(root, out, **{"jobs": 1, "render": fake_render, **options})
+
+
+@pytest.fixture
+def log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The fake renderer's log: one line per rendered document (pool workers inherit the variable)."""
+    path = tmp_path / "render.log"
+    monkeypatch.setenv(LOG_VARIABLE, str(path))
+    return path
+
+
+def rendered(log: Path, result: BuildResult) -> set[str]:
+    """The ids of the documents rendered since the last call (the log is cleared), by their titles."""
+    ids = {e.title: e.id for e in result.entries}
+    titles = rendered_titles(log)
+    log.unlink(missing_ok=True)
+    assert len(titles) == len(set(titles)), "a document was rendered twice in one build"
+    return {ids.get(t, t) for t in titles}
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace text in a campaign file; the text must be there, so a stale fixture fails loudly."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def files(out: Path) -> dict[str, bytes]:
+    """Every output file of a folder (PDFs and the manifest), by relative path."""
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and p.name != engine.LOCK}
+
+
+def checked_manifest(out: Path) -> list[dict]:
+    """The manifest's entries, each checked against its file: present, the same sha256, a readable PDF."""
+    entries = read_manifest(out)["documents"]
+    for e in entries:
+        data = (out / e["path"]).read_bytes()
+        assert sha256(data) == e["sha256"], f"{e['path']} does not match its manifest entry"
+        with pikepdf.open(out / e["path"]) as pdf:
+            assert len(pdf.pages) == e["pages"]
+    return entries
+
+
+def documents(out: Path) -> dict[str, dict]:
+    """The manifest's documents (not bundles), by id."""
+    return {e["id"]: e for e in read_manifest(out)["documents"] if e["kind"] == "document"}
+
+
+# ------------------------------------------------------------------ tests
+
+
+def test_a_build_writes_every_planned_document_and_a_manifest_true_to_the_files(campaign, tmp_path, log):
+    root, out = campaign("minimal"), tmp_path / "out"
+    result = build(root, out)
+    assert result.ok, result.failures
+    assert (result.rendered, result.reused, result.removed, result.bundles) == (DOCUMENTS, 0, 0, BUNDLES)
+    planned = {job.doc_id for job in plan(load_campaign(root))[0]}
+    assert len(planned) == DOCUMENTS
+    assert set(documents(out)) == planned
+    assert rendered(log, result) == planned  # each rendered once, none skipped
+    entries = checked_manifest(out)
+    assert len(entries) == DOCUMENTS + BUNDLES
+    assert {p for p in files(out) if p.endswith(".pdf")} == {e["path"] for e in entries}  # no file unlisted
+    assert not list(out.rglob("olga-vypushchana*"))  # released: she gets nothing
+    assert {s["prisoner"] for s in read_manifest(out)["skipped"]} >= {"olga-vypushchana", "pavel-zabaroneny"}
+
+
+def test_a_second_build_reuses_everything_and_an_edited_bio_rerenders_only_what_shows_it(campaign, tmp_path, log):
+    root, out = campaign("minimal"), tmp_path / "out"
+    first = build(root, out)
+    before = files(out)
+    rendered(log, first)
+
+    again = build(root, out)
+    assert (again.rendered, again.reused) == (0, DOCUMENTS)
+    assert rendered(log, again) == set()
+    assert files(out) == before  # not a byte changed, the manifest included
+
+    edit(root / "prisoners" / "alena-testava.yaml", "Likes gardens", "Likes rivers")
+    edited = build(root, out)
+    assert edited.ok
+    assert (edited.rendered, edited.reused) == (2, DOCUMENTS - 2)
+    assert rendered(log, edited) == ALENA_SHEETS
+    after = files(out)
+    changed = {path for path in before if after.get(path) != before[path]}
+    assert changed == {"writer-sheet/alena-testava-be.pdf", "writer-sheet/alena-testava-ru.pdf", "manifest.json",
+                       "bundles/writer-sheet.pdf", "bundles/people/alena-testava.pdf"}
+    checked_manifest(out)
+
+
+def test_a_deleted_output_is_rendered_again(campaign, tmp_path, log):
+    root, out = campaign("minimal"), tmp_path / "out"
+    rendered(log, build(root, out))
+    (out / "appeal" / "ivan-prykladny-en.pdf").unlink()
+    result = build(root, out)
+    assert (result.rendered, result.reused) == (1, DOCUMENTS - 1)
+    assert rendered(log, result) == {"appeal-ivan-prykladny-en"}
+    checked_manifest(out)
+
+
+def test_force_renders_everything_again_to_the_same_bytes(campaign, tmp_path, log):
+    root, out = campaign("minimal"), tmp_path / "out"
+    first = build(root, out)
+    before = files(out)
+    rendered(log, first)
+    forced = build(root, out, force=True)
+    assert (forced.rendered, forced.reused) == (DOCUMENTS, 0)
+    assert len(rendered(log, forced)) == DOCUMENTS
+    assert files(out) == before  # the fake is deterministic, and so is the engine around it
+
+
+def test_a_failing_document_fails_alone_and_its_last_good_file_stays(campaign, tmp_path, log):
+    root, out = campaign("minimal"), tmp_path / "out"
+    good = build(root, out)
+    assert good.ok
+    path = out / "appeal" / "alena-testava-ru.pdf"
+    old_file, old_entry = path.read_bytes(), documents(out)[FAILING]
+    rendered(log, good)
+
+    profile = root / "prisoners" / "alena-testava.yaml"
+    edit(profile, "ru: вымышленный библиотекарь", f"ru: вымышленный библиотекарь {FAIL_MARKER}")
+    broken = build(root, out, force=True)  # force: its chunk-mates (the other ru appeals) render with it
+    assert [(f.subject, f.file, f.code) for f in broken.failures] == [(FAILING, "appeal/alena-testava-ru.pdf", "render")]
+    assert "fake failure" in broken.failures[0].message  # the renderer's failure, not the lint's refusal
+    assert len(rendered(log, broken)) == DOCUMENTS  # it was tried, with all the others
+    assert broken.rendered == DOCUMENTS - 1
+    assert path.read_bytes() == old_file
+    assert documents(out)[FAILING] == old_entry  # still listed, as it was
+    assert set(documents(out)) == {e.id for e in good.entries if e.kind == "document"}
+    checked_manifest(out)
+
+    edit(profile, f" {FAIL_MARKER}", "")
+    fixed = build(root, out)
+    assert fixed.ok
+    assert (fixed.rendered, fixed.reused) == (0, DOCUMENTS)  # back to the HTML of the file it kept
+
+
+def test_a_document_failing_on_its_first_build_leaves_no_file_and_no_entry(campaign, tmp_path):
+    root, out = campaign("minimal"), tmp_path / "out"
+    edit(root / "prisoners" / "alena-testava.yaml", "ru: вымышленный библиотекарь", f"ru: {FAIL_MARKER}")
+    result = build(root, out)
+    assert [f.subject for f in result.failures] == [FAILING]
+    assert result.rendered == DOCUMENTS - 1
+    assert not (out / "appeal" / "alena-testava-ru.pdf").exists()
+    assert FAILING not in documents(out)
+    parts = {e["id"]: e["parts"] for e in checked_manifest(out) if e["kind"] == "bundle"}
+    assert FAILING not in parts["bundle-appeal"] and FAILING not in parts["bundle-alena-testava"]
+
+
+def test_a_person_removed_from_the_campaign_loses_every_output(campaign, tmp_path, log):
+    root, out = campaign("minimal"), tmp_path / "out"
+    rendered(log, build(root, out))
+    assert (out / "bundles" / "people" / "ivan-prykladny.pdf").exists()
+    (root / "prisoners" / "ivan-prykladny.yaml").unlink()
+    result = build(root, out)
+    assert result.ok
+    assert result.removed == 3  # his 2 appeals and his bundle
+    assert (result.rendered, result.reused) == (0, DOCUMENTS - 2)
+    assert rendered(log, result) == set()
+    assert not list(out.rglob("ivan-prykladny*"))
+    assert not [e for e in checked_manifest(out) if e["prisoner"] == "ivan-prykladny"]
+    assert not [e["id"] for e in read_manifest(out)["documents"] if "ivan-prykladny" in " ".join(e["parts"])]  # bundles
+
+
+def test_a_build_is_refused_while_another_process_holds_the_lock(campaign, tmp_path, log):
+    root, out = campaign("minimal"), tmp_path / "out"
+    with lock_held_elsewhere(out) as pid:
+        with pytest.raises(LettersError, match=rf"another build is writing to .*\(pid {pid}\)"):
+            build(root, out)
+        assert rendered_titles(log) == []
+        assert not list(out.rglob("*.pdf")) and not (out / "manifest.json").exists()
+    assert build(root, out).ok  # the OS freed the lock of the killed holder
+
+
+def test_shards_merge_into_exactly_the_documents_of_a_whole_build(campaign, tmp_path):
+    root = campaign("minimal")
+    whole = build(root, tmp_path / "whole")
+    shards = [build(root, tmp_path / f"shard-{k}", shard=(k, 2)) for k in (1, 2)]
+    for k, shard in enumerate(shards, start=1):
+        assert shard.ok and shard.entries, "a shard of the fixture should not be empty"
+        assert all(shard_of(e.id, 2) == k for e in shard.entries)
+        assert shard.bundles == 0 and not (shard.out_dir / "bundles").exists()  # `merge` makes them
+        checked_manifest(shard.out_dir)
+    assert merge_builds(tmp_path / "merged", [s.out_dir for s in shards]) == DOCUMENTS
+    merged = checked_manifest(tmp_path / "merged")
+    assert {(e["id"], e["sha256"]) for e in merged if e["kind"] == "document"} == {
+        (e.id, e.sha256) for e in whole.entries if e.kind == "document"}
+    assert len([e for e in merged if e["kind"] == "bundle"]) == BUNDLES
+    assert read_manifest(tmp_path / "merged") == read_manifest(tmp_path / "whole")
+
+
+def test_shards_built_into_one_folder_leave_each_other_alone(campaign, tmp_path):
+    root, out = campaign("minimal"), tmp_path / "out"
+    first = build(root, out, shard=(1, 2))
+    second = build(root, out, shard=(2, 2))
+    assert first.ok and second.ok and second.removed == 0
+    assert len(documents(out)) == DOCUMENTS
+    checked_manifest(out)
+
+
+def test_a_rebuilt_shard_drops_documents_that_are_no_longer_planned(campaign, tmp_path):
+    """Her correspondence is now banned: no letter may reach her, by a whole build or by shards."""
+    root = campaign("minimal")
+    shards = [tmp_path / f"shard-{k}" for k in (1, 2)]
+    for k, folder in enumerate(shards, start=1):
+        build(root, folder, shard=(k, 2))
+    edit(root / "prisoners" / "alena-testava.yaml", "correspondence: open", "correspondence: banned")
+    for k, folder in enumerate(shards, start=1):
+        build(root, folder, shard=(k, 2))
+    merge_builds(tmp_path / "merged", shards)
+    whole = build(root, tmp_path / "whole")
+    assert not [e for e in whole.entries if e.product == "letter"]
+    assert set(documents(tmp_path / "merged")) == set(documents(tmp_path / "whole"))
+
+
+def test_a_pool_writes_the_same_bytes_as_one_process(campaign, tmp_path, log):
+    root = campaign("minimal")
+    serial = build(root, tmp_path / "serial", jobs=1)
+    rendered(log, serial)
+    pooled = build(root, tmp_path / "pooled", jobs=2)  # 6 chunks (one per layout) over 2 spawned workers
+    assert pooled.ok and pooled.rendered == DOCUMENTS
+    assert os.getpid() not in {pid for pid, _ in log_lines(log)}  # rendered in the workers...
+    assert len(rendered(log, pooled)) == DOCUMENTS  # ...each document once
+    assert files(tmp_path / "pooled") == files(tmp_path / "serial")
+
+
+@pytest.mark.parametrize("save_every", [0.0, engine.SAVE_EVERY_SECONDS], ids=["saved-each-chunk", "saved-each-second"])
+@pytest.mark.parametrize("stopped_in", ["render", "write"])
+def test_an_interrupted_build_lists_only_written_files_and_the_next_renders_the_rest(
+        campaign, tmp_path, log, monkeypatch, save_every, stopped_in):
+    """A real SIGKILL is in test_batch.py; here the build stops (as on Ctrl-C) after 4 documents
+    in one-document chunks: in the renderer, or in the writer of the 5th document. With saves
+    once a second a fast build may not have saved yet; then the next build trusts none of
+    the files it finds and renders them again."""
+    root, out = campaign("minimal"), tmp_path / "out"
+    with monkeypatch.context() as patch, pytest.raises(Interrupted):
+        patch.setattr(engine, "SAVE_EVERY_SECONDS", save_every)
+        if stopped_in == "write":
+            patch.setattr(engine, "write_atomic", InterruptAfter(4, engine.write_atomic))
+        build(root, out, chunk_size=1, render=InterruptAfter(4) if stopped_in == "render" else fake_render)
+    assert not [p for p in out.rglob("*") if p.name.endswith(".part")]
+    assert len(list(out.rglob("*.pdf"))) == 4
+    listed = checked_manifest(out) if (out / "manifest.json").exists() else []
+    if save_every == 0.0:
+        assert len(listed) == 4  # saved after each chunk: every written file is listed, and no other
+    log.unlink()
+
+    after = build(root, out)  # the lock was freed on the way out
+    assert after.ok
+    assert (after.rendered, after.reused) == (DOCUMENTS - len(listed), len(listed))
+    assert rendered(log, after) == {e.id for e in after.entries if e.kind == "document"} - {e["id"] for e in listed}
+    assert len(checked_manifest(out)) == DOCUMENTS + BUNDLES
