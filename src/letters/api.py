@@ -22,7 +22,7 @@ from .data import messages, spreadsheet
 from .data.load import CampaignData, load_campaign
 from .data.models import PrintSettings
 from .organize import archive, birthdays, ledger, packs
-from .pipeline import lint, manifest
+from .pipeline import lint, manifest, subsetting
 from .pipeline.bundles import make_bundles, plan_bundles
 from .pipeline.compose import Composer
 from .pipeline.doctor import Check, run_checks
@@ -39,7 +39,7 @@ from .pipeline.engine import (
 )
 from .pipeline.outputs import OUTPUTS, for_path, output, png
 from .pipeline.plan import CAMPAIGN, Job, languages, plan, plan_messages, refusal, skip_summary
-from .pipeline.render import RenderChunk, Renderer, html_title, render_chunk
+from .pipeline.render import RenderChunk, Renderer, html_title, render_chunk, weasyprint_module
 from .products.registry import Product, builtin_registry
 
 __all__ = [
@@ -110,6 +110,12 @@ def products(campaign: Path | None = None) -> list[Product]:
 
 
 # ------------------------------------------------------------------ building
+
+
+def renderer_notice() -> str:
+    """The renderer and the font subsetting path this machine uses: a build's first line."""
+    weasyprint = weasyprint_module()
+    return f"rendering with WeasyPrint {weasyprint.__version__}; {subsetting.describe()}"
 
 
 def build_campaign(

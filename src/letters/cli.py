@@ -254,6 +254,8 @@ def build(campaign: Path, out_dir: Path | None, products: tuple[str, ...], birth
         people, products = _birthday_people(campaign, birthdays, include_stale, quiet), products or tuple(api.BIRTHDAY_PRODUCTS)
         out_dir = out_dir or Path("output") / f"birthdays-{birthdays}"
     out_dir = out_dir or Path("output")
+    if not quiet:
+        click.echo(api.renderer_notice())
     reporter = _Progress(quiet)
     try:
         with _flags():

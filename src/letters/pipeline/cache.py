@@ -4,8 +4,18 @@ A document is re-rendered only when its key changes. The key holds everything
 that determines its bytes: its HTML (templates, texts, profile, facility and
 campaign settings are all in it), the photo it shows, the files the
 campaign's templates may fetch, the fonts, the versions and the lint rules it
-passed. Paths read from the previous manifest are checked to stay inside the
-output folder before anything is read or deleted.
+passed.
+
+Composing the HTML of every document to learn its key costs seconds at a
+thousand people, so each document also has an *inputs* key: the files and
+settings its HTML is made from (its people's profiles and photos, the
+campaign's files, every template and text file, letters' own code, the date
+and the print settings). When the inputs are unchanged, the document is
+reused without composing it; when they changed, its HTML is composed and the
+HTML key decides (an edited bio re-renders only what shows the bio).
+
+Paths read from the previous manifest are checked to stay inside the output
+folder before anything is read or deleted.
 """
 
 from __future__ import annotations
@@ -18,6 +28,7 @@ from .. import __version__
 from ..core.errors import LettersError
 from ..core.files import inside
 from ..core.fonts import FONT_DIR
+from ..core.templates import template_dirs
 from ..data.load import CampaignData
 from . import manifest
 from .plan import Job
@@ -57,6 +68,53 @@ def _static_key() -> str:
     for font in sorted(FONT_DIR.glob("*.ttf")):
         digest.update(font.read_bytes())
     return digest.hexdigest()
+
+
+def _digest_files(paths: list[Path], root: Path | None = None) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        name = path.relative_to(root).as_posix() if root else path.name
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@cache
+def _code_key() -> str:
+    """letters' own source: a change to the code may change any document."""
+    package = Path(__file__).resolve().parents[1]
+    return _digest_files(sorted(package.rglob("*.py")), package)
+
+
+class InputKeys:
+    """The inputs key of each document of one build (see the module's docstring)."""
+
+    def __init__(self, data: CampaignData, rules: str, assets: str):
+        self.data = data
+        root = Path(data.root)
+        library = [p for folder in template_dirs(root) for p in sorted(folder.rglob("*")) if p.is_file()]
+        campaign_files = [p for p in sorted(root.glob("*.y*ml")) if p.is_file()]
+        settings = f"{data.date} {data.include_stale} {data.campaign.model_dump_json()}"
+        self.common = hashlib.sha256("\0".join([
+            _static_key(), _code_key(), rules, assets, settings,
+            _digest_files(library, None), _digest_files(campaign_files, root),
+        ]).encode()).hexdigest()
+        self.people: dict[str, str] = {}
+
+    def person(self, pid: str) -> str:
+        """A person's profile file and photo."""
+        if pid not in self.people:
+            files = [self.data.files[pid]]
+            photo = self.data.prisoners[pid].photo
+            if photo:
+                files.append(Path(self.data.root) / photo)
+            self.people[pid] = _digest_files(files)
+        return self.people[pid]
+
+    def key(self, job: Job) -> str:
+        parts = [self.common, repr(job), *(self.person(p) for p in job.people)]
+        if job.message:
+            parts.append(hashlib.sha256(Path(job.message).read_bytes()).hexdigest())
+        return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 def previous_entries(out_dir: Path) -> dict[str, manifest.Entry]:

@@ -6,6 +6,7 @@ import platform
 from dataclasses import dataclass
 
 from ..core.fonts import FONT_DIR, FONT_FAMILIES
+from . import subsetting
 from .render import weasyprint_module
 
 # Letters that an incomplete Cyrillic font shows as empty boxes.
@@ -41,20 +42,10 @@ def run_checks() -> list[Check]:
         weasyprint = weasyprint_module()
     except Exception as exc:  # the message already says what to install
         return [*checks, Check("weasyprint", False, str(exc))]
-    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset, pango
+    from weasyprint.text.ffi import pango
 
     version = pango.pango_version()
     checks.append(Check("weasyprint", True, weasyprint.__version__))
     checks.append(Check("pango", True, f"{version // 10000}.{version // 100 % 100}.{version % 100}"))
-    hb_ok = harfbuzz_subset is not None and bool(harfbuzz.hb_version_atleast(4, 1, 0))
-    checks.append(
-        Check(
-            "harfbuzz subsetter",
-            hb_ok,
-            "present: fonts are subset by HarfBuzz (fast, reproducible)"
-            if hb_ok
-            else "missing: fonts are subset by fontTools, about 3x slower per document; "
-            "install it (Debian/Ubuntu: apt-get install libharfbuzz-subset0)",
-        )
-    )
+    checks.append(Check("harfbuzz subsetter", subsetting.path() == "harfbuzz", subsetting.describe()))
     return [*checks, *font_checks()]

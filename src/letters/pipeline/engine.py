@@ -19,7 +19,7 @@ import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..core.diagnostics import Diagnostic
@@ -63,6 +63,7 @@ class Pending:
     job: Job
     html: str
     key: str
+    inputs: str = ""
 
 
 def file_roots(data: CampaignData) -> list[Path]:
@@ -168,6 +169,7 @@ class _Run:
         self.previous = {} if force else dict(self.existing)  # what may be reused
         self.composer = Composer(data, report=result.warnings.append)
         self.assets = cache.assets_digest(Path(data.root))
+        self.inputs = cache.InputKeys(data, self.composer.rules.digest, self.assets)
         self.done: dict[str, manifest.Entry] = {}
         self.planned_ids = {j.doc_id for j in planned}
         self.total = len(planned)
@@ -192,19 +194,28 @@ class _Run:
         """HTML for every planned document; unchanged ones are reused, the rest wait to render."""
         pending = []
         for job in planned:
+            old = self.previous.get(job.doc_id)
+            if old and old.path != job.path(self.output.suffix):
+                old = None
             try:
+                inputs = self.inputs.key(job)
+                if old and old.inputs == inputs:
+                    self.reuse(old)  # made from the same files and settings: not even composed
+                    continue
                 html = self.composer.html(job)
                 key = cache.document_key(html, self.data, job, self.composer.rules.digest, self.assets)
             except LettersError as exc:
                 self.fail(job, exc, "lint" if isinstance(exc, LintError) else "compose")
                 continue
-            old = self.previous.get(job.doc_id)
-            if old and old.key == key and old.path == job.path(self.output.suffix):
-                self.done[job.doc_id] = old  # the same HTML passed the same lint rules when it was made
-                self.result.reused += 1
+            if old and old.key == key:
+                self.reuse(replace(old, inputs=inputs))  # the same HTML passed the same lint rules when it was made
             else:
-                pending.append(Pending(job, html, key))  # linted just before it is rendered
+                pending.append(Pending(job, html, key, inputs))  # linted just before it is rendered
         return pending
+
+    def reuse(self, old: manifest.Entry) -> None:
+        self.done[old.id] = old
+        self.result.reused += 1
 
     def admit(self, chunk: list[Pending]) -> list[Pending]:
         """The safety gate, chunk by chunk as chunks are handed to workers, so that
@@ -235,7 +246,8 @@ class _Run:
                 failures.append(self.fail(item.job, exc, "render"))
                 continue
             write_atomic(inside(self.out_dir, path), written)
-            self.done[item.job.doc_id] = entry(item.job, path, written, pages, html_title(item.html), item.key, self.output)
+            made = entry(item.job, path, written, pages, html_title(item.html), item.key, self.output)
+            self.done[item.job.doc_id] = replace(made, inputs=item.inputs)
             self.result.rendered += 1
         self.save(now=False)
         if self.progress:

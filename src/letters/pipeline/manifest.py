@@ -36,6 +36,7 @@ class Entry:
     kind: str = "document"  # or "bundle": documents merged for printing in one go; "pack": a volunteer's
     parts: tuple[str, ...] = ()  # a bundle's documents (ids), in order
     format: str = "pdf"  # the output it is written in: pdf, png (see pipeline/outputs)
+    inputs: str = ""  # hash of the files and settings its HTML is made from (pipeline/cache.py)
 
 
 def sha256(data: bytes) -> str:

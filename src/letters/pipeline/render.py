@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlsplit
 from ..core.errors import RenderError, SystemLibraryError
 from ..core.files import is_inside
 from ..core.fonts import FONT_DIR, font_face_css
+from . import subsetting
 
 if TYPE_CHECKING:
     from weasyprint import CSS
@@ -46,6 +47,7 @@ def weasyprint_module() -> Any:
         import weasyprint
     except OSError as exc:
         raise SystemLibraryError(PANGO_HINT.format(error=exc)) from None
+    subsetting.install()
     return weasyprint
 
 
