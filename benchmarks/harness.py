@@ -1,0 +1,88 @@
+"""What the benchmarks here share: a campaign of fictional people, and a process tree's time and memory.
+
+Benchmarks run `letters` in subprocesses, so that each measurement is cold
+(a new interpreter, new workers) and its memory is the whole process tree's.
+"""
+
+from __future__ import annotations
+
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURE = REPO / "tests" / "campaigns" / "minimal"  # fictional facilities and addressee
+LETTERS = [sys.executable, "-m", "letters.cli"]
+
+
+def write_campaign(root: Path, n: int, campaign_yaml: str, profile: Callable[[int], str]) -> Path:
+    """A campaign at root (a temporary folder, never campaigns/): the fixture's fictional
+    facilities and addressee, `campaign_yaml`, and N profiles written by `profile(i)`."""
+    shutil.copytree(FIXTURE, root)
+    for old in (root / "prisoners").glob("*.yaml"):
+        old.unlink()
+    (root / "campaign.yaml").write_text(campaign_yaml, encoding="utf-8")
+    for i in range(n):
+        (root / "prisoners" / f"{person_id(i)}.yaml").write_text(profile(i), encoding="utf-8")
+    return root
+
+
+def person_id(i: int) -> str:
+    return f"fictional-{i:05d}"
+
+
+def tree_rss_mb(root: int) -> float:
+    """Resident memory of a process and all its descendants, from /proc (Linux)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(stat.parent.name)
+        parents[pid], rss[pid] = int(fields[1]), int(fields[21])
+    tree, grew = {root}, True
+    while grew:
+        before = len(tree)
+        tree |= {pid for pid, parent in parents.items() if parent in tree}
+        grew = len(tree) > before
+    return sum(rss.get(pid, 0) for pid in tree) * resource.getpagesize() / 2**20
+
+
+def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Wall time, peak memory of the whole process tree (all workers summed) and stdout.
+
+    Output goes to files, not pipes: a process that writes more than a pipe
+    holds while nobody reads would block and be timed as slow.
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=err, env=env)
+        peak = 0.0
+        while process.poll() is None:
+            peak = max(peak, tree_rss_mb(process.pid))
+            time.sleep(0.05)
+        seconds = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        if process.returncode:
+            raise SystemExit(f"{' '.join(command)} failed:\n{err.read().decode()}{out.read().decode()}")
+        return seconds, peak, out.read().decode()
+
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall time and peak memory of the whole process tree (all workers summed)."""
+    seconds, peak, _ = run(command, env)
+    return seconds, peak
+
+
+def median_time(command: list[str], times: int) -> float:
+    """A cold command's median wall time: one run on a shared machine is noise."""
+    return statistics.median(timed(command)[0] for _ in range(times))
