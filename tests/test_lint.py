@@ -98,7 +98,7 @@ def with_letter_text(root, old: str, new: str):
 
 
 def test_the_build_refuses_a_prisoner_document_that_breaks_a_rule_and_makes_the_rest(campaign, tmp_path):
-    root = with_letter_text(campaign("minimal"), "душэўнага спакою", "хуткай свабоды")
+    root = with_letter_text(campaign("minimal"), "be: {name: Мяне завуць", "be: {name: Хуткай свабоды! Мяне завуць")
     result = build_campaign(root, tmp_path / "out", jobs=1)
     assert [f.subject for f in result.failures] == ["letter-alena-testava-be"]
     assert 'refused by the lint' in result.failures[0].message and '"свабоды"' in result.failures[0].message
@@ -140,7 +140,7 @@ def test_every_builtin_template_passes_the_lint(tmp_path):
 
 
 def test_warnings_are_reported_and_do_not_block(campaign, tmp_path):
-    root = with_letter_text(campaign("minimal"), "Абдымаю Вас", "Абдымаю Вас з ГУМа")
+    root = with_letter_text(campaign("minimal"), "be: {name: Мяне завуць", "be: {name: Абдымаю Вас з ГУМа. Мяне завуць")
     result = build_campaign(root, tmp_path / "out", ["letter"], jobs=1)
     assert result.ok and len(documents(result)) == 2
     warned = [w.message for w in result.warnings if "abbreviations" in w.message]
@@ -180,7 +180,7 @@ def test_a_sender_who_chose_to_be_on_prisoner_mail_passes_the_gate(campaign, tmp
 def test_a_document_the_lint_now_refuses_leaves_the_folder(campaign, tmp_path):
     root = campaign("minimal")
     build_campaign(root, tmp_path / "out", ["letter"], jobs=1)
-    (root / "lint.yaml").write_text("rules: {politics: {words: [памятаю]}}\n", encoding="utf-8")
+    (root / "lint.yaml").write_text("rules: {politics: {words: [завуць]}}\n", encoding="utf-8")  # in every Belarusian letter
     again = build_campaign(root, tmp_path / "out", ["letter"], jobs=1)
     assert [f.subject for f in again.failures] == ["letter-alena-testava-be"]
     assert not (tmp_path / "out" / "letter" / "alena-testava-be.pdf").exists()
@@ -193,3 +193,136 @@ def test_text_drawn_in_svg_or_generated_by_css_is_linted_too():
     assert [(f.code, f.text) for f in lint_document("<svg><text>Free Belarus</text></svg>", RULES, [])] == [("latin", "Free Belarus")]
     css = '<style>.x::after { content: "свабода"; }</style><p class="x">Дзень добры</p>'
     assert [(f.code, f.text) for f in lint_document(css, RULES, [])] == [("politics", "свабода")]
+
+
+# Issue 14, item 8: invisible and combining characters must not hide a word; the finding
+# points at the words as written.
+@pytest.mark.parametrize("text,hidden", [
+    ("Жадаю Вам сваб\u00adоды!", "сваб\u00adоды"),  # soft hyphen
+    ("Жадаю Вам сваб\u200bоды!", "сваб\u200bоды"),  # zero-width space
+    ("Жадаю Вам сва\u200dбо\u200cды!", "сва\u200dбо\u200cды"),  # zero-width joiner and non-joiner
+    ("Жадаю Вам \u200fсвабоды\u200e!", "свабоды"),  # bidi marks around it: not part of the word
+    ("Жадаю Вам \u2066сваб\u202eоды\u2069!", "сваб\u202eоды"),  # bidi isolates and an override
+    ("Жадаю Вам свабо\u0301ды!", "свабо\u0301ды"),  # a stress accent, as learners' texts have
+    ("Жадаю Вам с в а б о д ы!", "с в а б о д ы"),  # spaced out
+    ("Жадаю Вам С-в-а-б-о-д-ы!", "С-в-а-б-о-д-ы"),  # hyphenated
+    ("Жадаю Вам с.в.а.б.о.д.ы!", "с.в.а.б.о.д.ы"),
+    ("Жадаю Вам свабоды\ufeff!", "свабоды"),  # a byte-order mark after it
+])
+def test_hidden_characters_do_not_hide_a_word_and_the_finding_is_where_it_was_written(text, hidden):
+    [found] = lint_text(text, RULES)
+    assert (found.code, found.text) == ("politics", hidden)
+    assert text[found.column - 1 : found.end_column - 1] == hidden and found.column == text.index(hidden) + 1
+
+
+def test_positions_after_hidden_characters_stay_those_of_the_line_as_written():
+    text = "Д\u00adа\u0301ра\u200bгая! Мы за Жы\u00adве Бе\u0301ларусь і за «Вя\u200bсну»."
+    found = lint_text(text, RULES)
+    assert [(f.code, f.text) for f in found] == [("politics", "Жы\u00adве Бе\u0301ларусь"), ("organisations", "«Вя\u200bсну»")]
+    for f in found:
+        assert text[f.column - 1 : f.end_column - 1] == f.text
+    spaced = "Ж ы в е  Б е л а р у с ь"  # a several-word entry spelled out letter by letter
+    assert [(f.code, f.column, f.end_column) for f in lint_text(spaced, RULES)] == [("politics", 1, len(spaced) + 1)]
+
+
+def test_normalising_keeps_the_letters_that_are_built_from_marks():
+    """й, ў and ё decompose into a letter and a mark; only accents are dropped."""
+    from letters.pipeline.lint import normal_line
+
+    decomposed = "Мои\u0306 сябар у\u0306 Мінску, е\u0308лка, сваё\u0301"
+    normal = normal_line(decomposed)
+    assert normal.text == "Мой сябар ў Мінску, ёлка, сваё"
+    assert normal_line("Вясна ў гэтым годзе ранняя.").starts is None  # an ordinary line is left as it is
+    assert lint_text("Я спакойна чакаю лета, мае\u0301 сябры́ побач.", RULES) == []
+    # single letters in a row that are words, not a word spelled out
+    assert lint_text("А я з Вамі, і ў думках, і ў сэрцы.", RULES) == []
+    assert [(f.code, f.text) for f in lint_text("Гэта і ё, і й, і г. д.", RULES)] == [("abbreviations", "і г. д")]
+
+
+def test_the_gate_normalises_too():
+    from letters.pipeline.lint import lint_document
+
+    found = lint_document("<p>Хутчэй бы сваб&shy;ода!</p><p>С-в-о-б-о-д-а!</p>", RULES, [])
+    assert [(f.code, f.line, f.text) for f in found] == [("politics", 1, "сваб\u00adода"), ("politics", 2, "С-в-о-б-о-д-а")]
+
+
+# Issue 14, item 9: Russian words by lemma (pymorphy3), Belarusian words by stem and ending class.
+@pytest.mark.parametrize("text,code", [
+    ("Ждём вашего освобождения.", "release"),
+    ("Мы все думаем о вашем освобождении.", "release"),
+    ("Надеюсь на скорое освобождение.", "release"),
+    ("Когда вас освободят, приезжайте.", "release"),
+    ("Вас скоро освободят.", "release"),
+    ("Ходят слухи о помиловании.", "release"),
+    ("Вас признали иноагентом?", "extremism"),
+    ("Этих экстремистских списков всё больше.", "extremism"),
+    ("На суде было много людей.", "criminal-case"),
+    ("Вас приговорили к пяти годам.", "criminal-case"),
+    ("Мы помним каждого политзаключённого.", "politics"),
+    ("У меня лента бело-красно-белого цвета.", "symbols"),
+    ("Чакаем Вашага вызвалення.", "release"),
+    ("Пра памілаванне пакуль нічога не чуваць.", "release"),
+    ("Мы падпісалі петыцыі за Вас.", "release"),
+    ("Сцяг бел-чырвона-белага колеру вісіць у мяне дома.", "symbols"),
+    ("Вас прызналі экстрэмісцкім фармаваннем?", "extremism"),
+    ("Хутка Вас вызваляць.", "release"),
+    ("Мы стаялі на пікеце.", "politics"),
+])
+def test_words_are_caught_in_forms_the_rules_do_not_list(text, code):
+    assert code in {f.code for f in lint_text(text, RULES) if f.severity == "error"}, text
+
+
+@pytest.mark.parametrize("text", [
+    "Я освободила полку для новых книг.",  # освободить without a person freed
+    "Сегодня освободилась пораньше.",
+    "Господи, помилуй и сохрани.",  # a prayer, not a pardon
+    "Соблюдаю режим дня.",
+    "Как ваши дела?",
+    "Судья дал пенальти на последней минуте.",
+    "Смотрели комедию с погоней на лодках.",
+    "Срок годности у творога три дня.",
+    "На клумбе белые и красные розы.",
+    "Я вызвалілася раней і пайшла ў парк.",
+    "Як справы ў Вашай сям'і?",
+    "Божа, памілуй і захавай.",
+    "Мой рэжым дня: прагулка, кніга, сон.",
+    "У садзе белыя і чырвоныя ружы.",
+    "Суддзя ў матчы быў строгі.",
+])
+def test_lemmas_and_stems_leave_everyday_words_alone(text):
+    assert lint_text(text, RULES) == [], text
+
+
+def test_ending_classes_expand_stems_and_a_wrong_class_is_named():
+    endings = {"neut-nne": ["е", "я", "ю", "ем", "і"]}
+    assert {f[0] for f in expand("вызваленн{@neut-nne}", endings)} == {"вызваленне", "вызвалення", "вызваленню", "вызваленнем", "вызваленні"}
+    assert expand("{вольн,свабодн}{ая,ай} беларусь", endings) >= {("вольная", "беларусь"), ("свабоднай", "беларусь")}
+    assert expand("бел-чырвона-белы") == {("бел", "чырвона", "белы")}
+    assert expand("вы * освободить", lemmas=True) == {("=вы", "*", "=освободить")}
+    assert expand("{вас,тебя} освободить", lemmas=True) == {("вас", "=освободить"), ("тебя", "=освободить")}
+    with pytest.raises(LettersError, match="unknown ending class 'nope'"):
+        expand("суд{@nope}", endings)
+    with pytest.raises(LettersError, match="between words"):
+        expand("* суд")
+
+
+def test_every_lemma_in_the_rules_is_a_dictionary_form():
+    """A lemma that pymorphy3 would not give any word could never match: a typo in the data."""
+    from letters.pipeline.lint import LEMMA, WILDCARD, russian_lemmas
+
+    for rule in RULES.rules.values():
+        for entry in rule.lemmas:
+            for key in entry:
+                if key.startswith(LEMMA):
+                    assert key[1:] in russian_lemmas(key[1:]), (rule.name, entry)
+                else:
+                    assert key == WILDCARD or not key.startswith(LEMMA)
+
+
+def test_a_campaign_adds_lemmas(campaign):
+    root = campaign("minimal")
+    (root / "lint.yaml").write_text("rules:\n  politics:\n    lemmas: [референдум, выборный кампания]\n", encoding="utf-8")
+    rules = rules_for(root)
+    assert [f.text for f in lint_text("Вся выборная кампания прошла тихо.", rules)] == ["выборная кампания"]
+    assert rules.digest != RULES.digest
+

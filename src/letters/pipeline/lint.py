@@ -10,8 +10,10 @@ as published and end with the country in Latin capitals.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -34,9 +36,23 @@ LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
 EMOJI = re.compile(
     "[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2190-\u21FF\u2300-\u23FF\uFE0F\u200D\u20E3]+"
 )
+JOINERS = "\u200d\ufe0f"  # zero-width joiner, emoji presentation selector: part of an emoji, not one alone
 BUILT_IN = {"latin", "emoji"}
 CSS_CONTENT = re.compile(r"content\s*:\s*(['\"])(.*?)\1")
 CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+)")  # rules whose matching is code, not lists
+
+# A line made only of these is already in normal form (the common case: no work to do).
+# Everything else goes through `normal_line`: soft hyphens, zero-width and bidi characters,
+# combining accents, compatibility forms (NFKC), emoji.
+PLAIN = re.compile(r"[\x20-\x7e\u00a1-\u00ac\u00ae-\u02ff\u0400-\u0482\u048a-\u04ff\u2010-\u2027\u2030-\u205e\u20ac\u2116]*")
+KEEP_MARKS = {"\u0306": frozenset("иИуУ"), "\u0308": frozenset("еЕіІ")}  # й, ў, ё, ї: letters, not accents
+MARKS = frozenset({"Mn", "Me", "Mc"})
+LETTER_GAP = re.compile(r"[\s.\-‐‑‒–—_·*]{1,3}")  # between spaced-out letters: "с в а", "С-в-а", "с.в.а"
+MAX_RUN = 40  # letters in one spaced-out word
+BELARUSIAN_ONLY = re.compile("[іўʼ]")  # a word with these is not Russian: no Russian lemma for it
+WILDCARD = "*"  # in a several-word entry: any one word ("вы * освободить": "вас скоро освободят")
+LEMMA = "="  # a key that is a lemma, not a written form: "=освобождение"
+PREFIX = 2  # a word is lemmatised when its first letters begin some lemma of the rules
 
 
 def normalize(word: str) -> str:
@@ -44,20 +60,118 @@ def normalize(word: str) -> str:
     return word.lower().replace("ё", "е").replace("’", "ʼ").replace("'", "ʼ")
 
 
-def expand(entry: str) -> set[tuple[str, ...]]:
-    """'свабод{а,ы}' -> {('свабода',), ('свабоды',)}; words in a row become longer tuples."""
+@dataclass(frozen=True)
+class NormalLine:
+    """A line as the rules see it, and where each of its characters came from.
+
+    `text` is NFKC, without format characters (Cf: soft hyphen, zero-width
+    space, joiners, bidi marks) and without combining marks other than those
+    that make й, ў, ё and ї. Character k of `text` came from `line[starts[k]:ends[k]]`
+    (None: the line was already normal, so offsets are the same)."""
+
+    text: str
+    starts: tuple[int, ...] | None = None
+    ends: tuple[int, ...] | None = None
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Offsets start..end in `text` as offsets in the original line."""
+        if self.starts is None or self.ends is None:
+            return start, end
+        if end <= start:  # an empty match: where it is
+            at = self.starts[start] if start < len(self.starts) else (self.ends[-1] if self.ends else 0)
+            return at, at
+        return self.starts[start], self.ends[end - 1]
+
+
+def normal_line(line: str) -> NormalLine:
+    """`line` with nothing that hides a word from the rules (issue 14, item 8)."""
+    if PLAIN.fullmatch(line) and unicodedata.is_normalized("NFKC", line):
+        return NormalLine(line)
+    clusters: list[list[Any]] = []  # [characters, start, end]: a character with its combining marks
+    for i, char in enumerate(line):
+        category = unicodedata.category(char)
+        if category == "Cf":
+            continue
+        if category in MARKS:
+            if clusters:
+                clusters[-1][0] += char
+                clusters[-1][2] = i + 1
+            continue
+        clusters.append([char, i, i + 1])
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for chars, start, end in clusters:
+        kept = []
+        for char in unicodedata.normalize("NFD", unicodedata.normalize("NFKC", chars)):
+            if unicodedata.category(char) not in MARKS or (kept and kept[-1] in KEEP_MARKS.get(char, ())):
+                kept.append(char)
+        text = unicodedata.normalize("NFC", "".join(kept))
+        out.append(text)
+        starts += [start] * len(text)
+        ends += [end] * len(text)
+    return NormalLine("".join(out), tuple(starts), tuple(ends))
+
+
+def expand(entry: str, endings: dict[str, list[str]] | None = None, lemmas: bool = False) -> set[tuple[str, ...]]:
+    """'свабод{а,ы}' -> {('свабода',), ('свабоды',)}; words in a row become longer tuples.
+
+    Braces list alternatives, and a word may have several ("{вольн,свабодн}{ая,ай}");
+    in braces, `@name` stands for the ending class `name` (rules.yaml's `endings:`).
+    Words are split where the text's words are: at spaces, dots and hyphens
+    ("бел-чырвона-белы" is three words). With `lemmas`, a bare word is a lemma
+    (a key "=word", matching any of its forms); a word with braces is still forms.
+    """
     options = []
     for word in WORD_OR_BRACES.findall(entry):
-        match = BRACES.fullmatch(word)
-        if match:
-            options.append([normalize(match["stem"] + ending) for ending in match["endings"].split(",")])
-        else:
-            options.append([normalize(word)])
+        if "{" not in word:
+            options.append([WILDCARD] if word == WILDCARD else [(LEMMA if lemmas else "") + normalize(word)])
+            continue
+        parts = []
+        for part in PART.findall(word):
+            if not part.startswith("{"):
+                parts.append([part])
+                continue
+            items: list[str] = []
+            for item in (i.strip() for i in part[1:-1].split(",")):
+                if item.startswith("@"):
+                    if endings is None or item[1:] not in endings:
+                        raise LettersError(f"unknown ending class {item[1:]!r} in {entry!r}")
+                    items += endings[item[1:]]
+                else:
+                    items.append(item)
+            parts.append(items)
+        options.append(list(dict.fromkeys(normalize("".join(p)) for p in itertools.product(*parts))))
+    if options and WILDCARD in (options[0] + options[-1]):
+        raise LettersError(f"{entry!r}: {WILDCARD} stands between words, not first or last")
     return {tuple(words) for words in itertools.product(*options)}
 
 
-WORD_OR_BRACES = re.compile(r"[^\s{}.]+\{[^}]*\}|[^\s.]+")
-BRACES = re.compile(r"(?P<stem>[^{]*)\{(?P<endings>[^}]*)\}")
+WORD_OR_BRACES = re.compile(r"(?:[^\s{}.\-‐‑]|\{[^}]*\})+")
+PART = re.compile(r"\{[^}]*\}|[^{}]+")
+
+
+@functools.lru_cache(maxsize=1)
+def _morph() -> Any:
+    """pymorphy3's Russian analyser; its dictionaries come in the pymorphy3-dicts-ru wheel (nothing is downloaded)."""
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer(lang="ru")
+
+
+@functools.lru_cache(maxsize=200_000)
+def russian_lemmas(word: str) -> tuple[str, ...]:
+    """The lemmas pymorphy3 gives a (normalised) word, every reading, normalised too."""
+    return tuple(dict.fromkeys(normalize(p.normal_form) for p in _morph().parse(word)))
+
+
+def _dictionary_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"pymorphy3 {version('pymorphy3')}, dicts {version('pymorphy3-dicts-ru')}"
+    except PackageNotFoundError:
+        return "pymorphy3"
 
 
 @dataclass(frozen=True)
@@ -69,6 +183,11 @@ class Rule:
     suggestion: str
     forms: frozenset[tuple[str, ...]] = frozenset()
     patterns: tuple[re.Pattern[str], ...] = ()
+    lemmas: frozenset[tuple[str, ...]] = frozenset()  # entries matched by lemma (keys "=lemma")
+
+
+Node = dict[Any, Any]  # a trie of keys; the key None holds the rules an entry ending there names
+KEYS_CACHE = 100_000  # words whose keys one Rules keeps
 
 
 @dataclass(frozen=True)
@@ -77,25 +196,80 @@ class Rules:
     max_chars: int
     length: Rule
     images: Rule
-    index: dict[tuple[str, ...], list[Rule]] = field(init=False, repr=False)  # word form -> rules naming it
-    longest: int = field(init=False)  # most words in one entry ("жыве беларусь": 2)
+    trie: Node = field(init=False, repr=False)  # every entry, word by word
+    joined: dict[str, list[Rule]] = field(init=False, repr=False)  # "жывебеларусь": an entry spelled out letter by letter
+    prefixes: frozenset[str] = field(init=False, repr=False)  # first letters of the lemmas: which words to lemmatise
+    keys_of: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)  # word as written -> its keys, once
+    patterns: tuple[tuple[Rule, re.Pattern[str]], ...] = field(init=False, repr=False)  # every rule's, in order
 
     def __post_init__(self) -> None:
-        index: dict[tuple[str, ...], list[Rule]] = {}
+        trie: Node = {}
+        joined: dict[str, list[Rule]] = {}
+        prefixes: set[str] = set()
         for rule in self.rules.values():
-            for form in rule.forms:
-                index.setdefault(form, []).append(rule)
-        object.__setattr__(self, "index", index)
-        object.__setattr__(self, "longest", max((len(f) for f in index), default=1))
+            for entry in rule.forms | rule.lemmas:
+                node = trie
+                for key in entry:
+                    node = node.setdefault(key, {})
+                if rule not in node.setdefault(None, []):
+                    node[None].append(rule)
+                spelled = len(entry) > 1 and not any(k == WILDCARD or k.startswith(LEMMA) for k in entry)
+                if spelled and rule not in joined.setdefault("".join(entry), []):
+                    joined["".join(entry)].append(rule)
+                prefixes |= {k[1 : 1 + PREFIX] for k in entry if k.startswith(LEMMA)}
+        object.__setattr__(self, "trie", trie)
+        object.__setattr__(self, "joined", joined)
+        object.__setattr__(self, "prefixes", frozenset(prefixes))
+        object.__setattr__(self, "keys_of", {})
+        object.__setattr__(self, "patterns", tuple((r, p) for r in self.rules.values() for p in r.patterns))
+
+    def keys(self, written: str) -> tuple[str, ...]:
+        """What a word can match: itself normalised, and its Russian lemmas as "=lemma" keys.
+
+        Only words that begin like some lemma of the rules are lemmatised: a lemma and
+        its forms share their first letters (дали: дать), except a few suppletive words
+        (вас: вы, лет: год), which the rules write as forms in braces."""
+        keys = self.keys_of.get(written)
+        if keys is None:
+            word = normalize(written)
+            keys = (word,)
+            if word[:PREFIX] in self.prefixes and len(word) >= 3 and not BELARUSIAN_ONLY.search(word):
+                keys += tuple(LEMMA + lemma for lemma in russian_lemmas(word))
+            if len(self.keys_of) >= KEYS_CACHE:
+                self.keys_of.clear()
+            self.keys_of[written] = keys
+        return keys
+
+    def matches(self, keys: list[tuple[str, ...]], i: int) -> Iterable[tuple[int, list[Rule]]]:
+        """(j, rules) for every entry that words i..j (inclusive) match."""
+        nodes = [self.trie]
+        for j in range(i, len(keys)):
+            following = [child for node in nodes for key in keys[j] if (child := node.get(key)) is not None]
+            if j > i:
+                following += [child for node in nodes if (child := node.get(WILDCARD)) is not None]
+            if not following:
+                return
+            for node in following:
+                if None in node:
+                    yield j, node[None]
+            nodes = following
+
+    def whole(self, word: str) -> list[Rule]:
+        """The rules a word spelled out letter by letter names, as one word or as an entry of several."""
+        found = [rule for key in self.keys(word) for rule in (self.trie.get(key) or {}).get(None, ())]
+        return found + self.joined.get(word, [])
 
     @cached_property
     def digest(self) -> str:
         """A fingerprint of the rules (stable across processes), for the build's cache keys."""
         import hashlib
 
-        parts = [str(self.max_chars)]
+        parts = [str(self.max_chars), "normal-line 1"]
         for rule in [*self.rules.values(), self.length, self.images]:
-            parts += [rule.name, rule.severity, *sorted(" ".join(f) for f in rule.forms), *(p.pattern for p in rule.patterns)]
+            parts += [rule.name, rule.severity, *sorted(" ".join(f) for f in rule.forms | rule.lemmas),
+                      *(p.pattern for p in rule.patterns)]
+        if self.prefixes:
+            parts.append(_dictionary_version())
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -104,28 +278,32 @@ def short(finding: Diagnostic) -> str:
     return str(Diagnostic(**{**finding.__dict__, "file": None}))
 
 
-def _rule(name: str, spec: dict[str, Any], where: str) -> Rule:
+def _rule(name: str, spec: dict[str, Any], where: str, endings: dict[str, list[str]] | None = None) -> Rule:
     try:
-        forms = frozenset(f for entry in spec.get("words", []) for f in expand(str(entry)))
+        forms = frozenset(f for entry in spec.get("words", []) for f in expand(str(entry), endings))
+        lemmas = frozenset(f for entry in spec.get("lemmas", []) for f in expand(str(entry), endings, lemmas=True))
         patterns = tuple(re.compile(p) for p in spec.get("patterns", []))
-        return Rule(name, spec["severity"], spec["why"], spec["source"], spec["suggestion"], forms, patterns)
+        return Rule(name, spec["severity"], spec["why"], spec["source"], spec["suggestion"], forms, patterns, lemmas)
     except KeyError as exc:
         raise LettersError(f"{where}: rule {name!r} needs {exc.args[0]!r}") from None
     except re.error as exc:
         raise LettersError(f"{where}: rule {name!r}: bad pattern: {exc}") from None
+    except LettersError as exc:
+        raise LettersError(f"{where}: rule {name!r}: {exc}") from None
 
 
 def load_rules(builtin: dict[str, Any], extra: dict[str, Any] | None = None, where: str = RULES_FILE) -> Rules:
-    """The built-in rules, with a campaign's words and patterns added to them."""
+    """The built-in rules, with a campaign's words, lemmas and patterns added to them."""
     specs = {name: dict(spec) for name, spec in builtin["rules"].items()}
+    endings = {str(k): [str(e) for e in v] for k, v in (builtin.get("endings") or {}).items()}
     for name, spec in ((extra or {}).get("rules") or {}).items():
         if name not in specs:
             raise LettersError(f"{CAMPAIGN_FILE}: unknown rule {name!r}; expected one of {', '.join(n for n in specs if n not in BUILT_IN)}")
-        for key in ("words", "patterns"):
+        for key in ("words", "lemmas", "patterns"):
             specs[name][key] = [*specs[name].get(key, []), *(spec or {}).get(key, [])]
     max_chars = int((extra or {}).get("max_chars") or builtin["max_chars"])
     return Rules(
-        {name: _rule(name, spec, where) for name, spec in specs.items()},
+        {name: _rule(name, spec, where, endings) for name, spec in specs.items()},
         max_chars,
         _rule("length", builtin["length"], where),
         _rule("images", builtin["images"], where),
@@ -135,11 +313,12 @@ def load_rules(builtin: dict[str, Any], extra: dict[str, Any] | None = None, whe
 class _Additions(BaseModel):
     model_config = ConfigDict(extra="forbid")
     words: list[str] = []
+    lemmas: list[str] = []
     patterns: list[str] = []
 
 
 class _CampaignRules(BaseModel):
-    """The shape of a campaign's lint.yaml: more words and patterns per rule, a length limit."""
+    """The shape of a campaign's lint.yaml: more words, lemmas and patterns per rule, a length limit."""
 
     model_config = ConfigDict(extra="forbid")
     rules: dict[str, _Additions] = {}
@@ -174,23 +353,52 @@ def _finding(rule: Rule, line: int, start: int, end: int, text: str, why: str | 
 
 
 def _line_findings(number: int, line: str, rules: Rules) -> list[Diagnostic]:
-    found: list[Diagnostic] = []
-    tokens = list(WORD.finditer(line))
-    words = [normalize(t.group()) for t in tokens]
-    for i in range(len(tokens)):
-        for n in range(min(rules.longest, len(tokens) - i), 0, -1):
-            for rule in rules.index.get(tuple(words[i : i + n]), ()):
-                start, end = tokens[i].start(), tokens[i + n - 1].end()
-                found.append(_finding(rule, number, start, end, line[start:end]))
-    for rule in rules.rules.values():
-        for pattern in rule.patterns:
-            found.extend(_finding(rule, number, m.start(), m.end(), m.group()) for m in pattern.finditer(line))
-    if "emoji" in rules.rules:
-        found.extend(_finding(rules.rules["emoji"], number, m.start(), m.end(), m.group()) for m in EMOJI.finditer(line))
+    """Every finding in one line. The rules see the line normalised (`normal_line`);
+    each finding is placed, and quoted, at its place in the line as written."""
+    normal = normal_line(line)
+    text = normal.text
+    spans: list[tuple[Rule, int, int]] = []  # in `text`'s offsets
+    tokens = list(WORD.finditer(text))
+    keys = [rules.keys(t.group()) for t in tokens]
+    trie = rules.trie
+    for i, token_keys in enumerate(keys):
+        if any(key in trie for key in token_keys):  # most words begin no entry
+            for j, named in rules.matches(keys, i):
+                spans.extend((rule, tokens[i].start(), tokens[j].end()) for rule in named)
+    if sum(t.end() - t.start() == 1 for t in tokens) >= 3:
+        for start, end, word in _spelled_out(text, tokens):
+            spans.extend((rule, start, end) for rule in rules.whole(word))
+    for rule, pattern in rules.patterns:
+        for m in pattern.finditer(text):
+            spans.append((rule, m.start(), m.end()))
+    found = []
+    for rule, start, end in spans:
+        begin, finish = normal.span(start, end)
+        found.append(_finding(rule, number, begin, finish, line[begin:finish]))
+    if "emoji" in rules.rules:  # on the line as written: the joiners and selectors are part of the emoji
+        found.extend(_finding(rules.rules["emoji"], number, m.start(), m.end(), m.group())
+                     for m in EMOJI.finditer(line) if m.group().strip(JOINERS))  # a joiner alone is no emoji
     found = _outermost(found)
-    if "latin" in rules.rules:
-        found += _latin_runs(number, line, found, rules.rules["latin"])
+    if "latin" in rules.rules and LATIN.search(text):
+        found += _latin_runs(number, line, normal, found, rules.rules["latin"])
     return found
+
+
+def _spelled_out(text: str, tokens: list[re.Match[str]]) -> Iterable[tuple[int, int, str]]:
+    """Words written letter by letter ("с в а б о д а", "С-в-а-б-о-д-а"): (start, end, the
+    letters joined) for every stretch of three or more single letters in a row."""
+    run: list[re.Match[str]] = []
+    for token in [*tokens, None]:
+        if token is not None and len(token.group()) == 1 and (
+                not run or LETTER_GAP.fullmatch(text, run[-1].end(), token.start())):
+            run.append(token)
+            continue
+        if len(run) >= 3:
+            letters = [normalize(t.group()) for t in run]
+            for a in range(len(run) - 2):
+                for b in range(a + 3, min(len(run), a + MAX_RUN) + 1):
+                    yield run[a].start(), run[b - 1].end(), "".join(letters[a:b])
+        run = [token] if token is not None and len(token.group()) == 1 else []
 
 
 def _overlaps(a: Diagnostic, b: Diagnostic) -> bool:
@@ -198,27 +406,30 @@ def _overlaps(a: Diagnostic, b: Diagnostic) -> bool:
 
 
 def _outermost(found: list[Diagnostic]) -> list[Diagnostic]:
-    """Of findings of one rule that overlap ("https://x.org" and "x.org"), keep the longest."""
-    keep = []
+    """Of findings of one rule that overlap ("https://x.org" and "x.org"), keep the longest;
+    and a warning about words an error names already ("БЧБ": a symbol, not just capitals) goes."""
+    keep: list[Diagnostic] = []
     for f in sorted(found, key=lambda f: (f.column - f.end_column)):
         if not any(k.code == f.code and _overlaps(k, f) for k in keep):
             keep.append(f)
-    return keep
+    errors = [f for f in keep if f.severity == "error"]
+    return [f for f in keep if f.severity == "error" or not any(_overlaps(e, f) for e in errors)]
 
 
-def _latin_runs(number: int, line: str, found: list[Diagnostic], rule: Rule) -> list[Diagnostic]:
+def _latin_runs(number: int, line: str, normal: NormalLine, found: list[Diagnostic], rule: Rule) -> list[Diagnostic]:
     """One finding per run of neighbouring Latin words ("Free Marfa"), outside what other
     rules already named (a link or "Viasna" is reported once, by its own rule)."""
-    masked = list(line)
+    named = [False] * (len(line) + 1)
     for f in found:
-        masked[f.column - 1 : f.end_column - 1] = " " * (f.end_column - f.column)
-    masked_line = "".join(masked)
-    tokens = list(WORD.finditer(masked_line))
+        named[f.column - 1 : f.end_column - 1] = [True] * (f.end_column - f.column)
+    text = normal.text
+    masked = "".join(" " if named[normal.span(k, k + 1)[0]] else char for k, char in enumerate(text))
+    tokens = list(WORD.finditer(masked))
     out = []
     for latin, run in itertools.groupby(tokens, key=lambda t: bool(LATIN.search(t.group()))):
         if latin:
             run = list(run)
-            start, end = run[0].start(), run[-1].end()
+            start, end = normal.span(run[0].start(), run[-1].end())
             out.append(_finding(rule, number, start, end, line[start:end]))
     return out
 
