@@ -24,14 +24,25 @@ class Phrase:
     group: str
     title: str
     text: dict[str, str]  # be, ru, en, de
+    marks: frozenset[str] = frozenset()  # "hello" (a greeting formula), "reply" (asks for a reply)
+
+    @property
+    def asks_reply(self) -> bool:
+        return "reply" in self.marks
+
+    @property
+    def greets(self) -> bool:
+        return "hello" in self.marks
 
 
 def phrases(book: dict[str, Any]) -> dict[str, Phrase]:
     """Every phrase by id, in the book's order."""
     out = {}
     for group, spec in book["groups"].items():
-        for number, text in enumerate(spec["phrases"], start=1):
-            out[f"{group}.{number}"] = Phrase(f"{group}.{number}", group, spec["title"], dict(text))
+        for number, item in enumerate(spec["phrases"], start=1):
+            text = {k: v for k, v in item.items() if isinstance(v, str)}
+            marks = frozenset(k for k, v in item.items() if v is True)
+            out[f"{group}.{number}"] = Phrase(f"{group}.{number}", group, spec["title"], text, marks)
     return out
 
 
@@ -54,13 +65,67 @@ def pick(book: dict[str, Any], ids: list[str]) -> list[Phrase]:
     return chosen
 
 
-def suggest(book: dict[str, Any], person: str, writer: int = 1, per_group: int = PER_GROUP) -> list[Phrase]:
-    """A few phrases per group for one writer to one person: stable, and different per writer."""
+def suggest(book: dict[str, Any], person: str, writer: int = 1, per_group: int = PER_GROUP,
+            replies: bool = False) -> list[Phrase]:
+    """A few phrases per group for one writer to one person: stable, and different per writer.
+
+    The lines that ask for a reply only with `replies=True` (the campaign prints a return address).
+    """
     def rank(phrase: Phrase) -> str:
         return hashlib.sha256(f"{person}\0{writer}\0{phrase.id}".encode()).hexdigest()
 
     out: list[Phrase] = []
     for group in book["groups"]:
-        in_group = [p for p in phrases(book).values() if p.group == group]
+        in_group = [p for p in phrases(book).values() if p.group == group and (replies or not p.asks_reply)]
         out.extend(sorted(sorted(in_group, key=rank)[:per_group], key=lambda p: int(p.id.split(".")[1])))
     return out
+
+
+# ------------------------------------------------------------------ a letter of one writer's own
+
+OPENING = ("greet",)
+SUBJECTS = ("weather", "books", "life")  # the writer's days
+WISHES = ("wishes",)
+
+
+def rotate(items: list[Any], person: str, writer: int, slot: str, key: Any = str) -> Any:
+    """The item writer n takes from `items` for one person: the items in an order of their
+    own for the person and slot (a hash: stable), then the n-th of them, round and round.
+
+    Two writers to one person take the same item only when their numbers differ by a
+    multiple of the number of items; the slots' sizes differ, so their letters differ.
+    """
+    order = sorted(items, key=lambda item: hashlib.sha256(f"{person}\0{slot}\0{key(item)}".encode()).hexdigest())
+    return order[(writer - 1) % len(order)]
+
+
+def for_letter(book: dict[str, Any], person: str, writer: int, *, named: bool = True) -> list[Phrase]:
+    """The three sentences of writer n's letter to one person: an opening, one about the
+    writer's days and a wish. Stable for the same inputs; another writer gets another letter.
+
+    `named=False` (the greeting says no name: "Добры дзень!") leaves out greeting formulas,
+    which would greet twice; questions are left to the letter's own question.
+    """
+    known = list(phrases(book).values())
+
+    def pool(groups: tuple[str, ...], extra=lambda p: True) -> list[Phrase]:
+        return [p for p in known if p.group in groups and not p.asks_reply and extra(p)]
+
+    opening = pool(OPENING, lambda p: named or not p.greets)
+    subjects = pool(SUBJECTS, lambda p: not p.text["en"].endswith("?"))
+    wishes = pool(WISHES)
+    return [rotate(group, person, writer, slot, key=lambda p: p.id)
+            for slot, group in (("opening", opening), ("subject", subjects), ("wish", wishes))]
+
+
+def paragraphs(book: dict[str, Any], chosen: list[Phrase], lang: str) -> list[str]:
+    """Phrases joined as a letter is written: in the groups' order (greetings first, closings
+    last), a paragraph where the subject changes (wishes and closing share the last one)."""
+    order = list(book["groups"])
+    out: list[tuple[str, list[str]]] = []
+    for phrase in sorted(chosen, key=lambda p: (order.index(p.group), not p.greets)):
+        topic = "end" if phrase.group in ("wishes", "closing") else phrase.group
+        if not out or out[-1][0] != topic:
+            out.append((topic, []))
+        out[-1][1].append(phrase.text[lang])
+    return [" ".join(sentences) for _, sentences in out]
