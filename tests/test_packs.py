@@ -32,6 +32,9 @@ def shop(tmp_path):
     return root
 
 
+TODAY = dt.date.today().isoformat()  # packs are made today; a letter is sent after it is made
+
+
 def run(*args, env=None):
     return CliRunner().invoke(main, [str(a) for a in args], env=env)
 
@@ -63,7 +66,7 @@ def test_packs_read_back_cover_people_duplex_padding_and_no_volunteer_name_on_po
         assert texts[1].strip() == ""  # padded: the first writer's sheet starts on a front side
         assert [i for i, t in enumerate(texts) if name in t] == [0]  # the name is on the cover only
         # each person's writer's sheet starts on an odd page (a front side), letter numbers in order
-        starts = [i for i, t in enumerate(texts) if t.startswith("Writer's sheet:")]
+        starts = [i for i, t in enumerate(texts) if t.startswith("Keep this sheet. Never put it in the envelope.")]
         assert len(starts) == 3 and all(i % 2 == 0 for i in starts)
         numbers = list(entry["parts"])
         assert all(f"Your letter's number: {n}." in "".join(texts) for n in numbers)
@@ -90,7 +93,7 @@ def test_least_written_first_across_packs_and_log_commands(shop, tmp_path):
     first = make_packs(shop, [Volunteer(1)], tmp_path / "k1", per_volunteer=2, jobs=1)
     k1 = {s.person for s in first.seats}
     assert first.pack == "K1" and len(k1) == 2
-    assert run("log", "sent", *[s.number for s in first.seats], "--campaign", shop, "--date", "2026-01-20").exit_code == 0
+    assert run("log", "sent", *[s.number for s in first.seats], "--campaign", shop, "--date", TODAY).exit_code == 0
     second = make_packs(shop, [Volunteer(1)], tmp_path / "k2", per_volunteer=2, jobs=1)
     k2 = {s.person for s in second.seats}
     assert second.pack == "K2" and not k1 & k2  # the ones written to come last
@@ -98,17 +101,19 @@ def test_least_written_first_across_packs_and_log_commands(shop, tmp_path):
     k3 = {s.person for s in third.seats}
     assert (MAILABLE - k1 - k2) <= k3 and not k3 & k1  # the one left, then someone not yet sent to
     returned = third.seats[0].number
+    assert run("log", "returned", returned, "--campaign", shop).exit_code == 1  # never sent: it cannot come back
+    assert run("log", "sent", returned, "--campaign", shop).exit_code == 0
     assert run("log", "returned", returned, "--campaign", shop).exit_code == 0
-    assert run("log", "reply", first.seats[0].number, "--campaign", shop, "--date", "2026-02-01").exit_code == 0
+    assert run("log", "reply", first.seats[0].number, "--campaign", shop, "--date", TODAY).exit_code == 0
     with Ledger(shop / "letters.sqlite") as ledger:
         counts = ledger.counts(key)
     assert sum(c.generated for c in counts.values()) == 6  # letters only, envelopes are not counted
     replied = counts[first.seats[0].person]
-    assert (replied.sent, replied.replies, replied.last_sent) == (1, 1, "2026-01-20")
+    assert (replied.sent, replied.replies, replied.last_sent) == (1, 1, TODAY)
     assert counts[third.seats[0].person].returned == 1
     table = run("stats", shop, "--csv")
     rows = {r.split(",")[0]: r.split(",") for r in table.output.splitlines()[1:]}
-    assert rows[first.seats[0].person][1:] == ["1", "1", "0", "1", "2026-01-20"]
+    assert rows[first.seats[0].person][1:] == ["1", "1", "0", "1", TODAY]
     assert rows["pavel-zabaroneny"][1:] == ["0", "0", "0", "0", ""]  # banned: listed, never written to
 
 
@@ -118,9 +123,9 @@ def test_an_unknown_envelope_or_repeated_number_records_nothing(shop, tmp_path):
     result = run("log", "sent", first, "K9-9-9", "--campaign", shop)
     assert result.exit_code == 1 and "no document K9-9-9" in result.output and "nothing was recorded" in result.output
     assert "an envelope, not a letter" in run("log", "sent", f"{first}E", "--campaign", shop).output
-    assert run("log", "sent", first, "--campaign", shop, "--date", "2026-01-20").exit_code == 0
+    assert run("log", "sent", first, "--campaign", shop, "--date", TODAY).exit_code == 0
     again = run("log", "sent", second, first, "--campaign", shop)
-    assert again.exit_code == 1 and f"already recorded as sent: {first} (on 2026-01-20)" in again.output
+    assert again.exit_code == 1 and f"already recorded as sent: {first} (on {TODAY})" in again.output
     assert "in the future" in run("log", "sent", second, "--campaign", shop, "--date", "2999-01-01").output
     with Ledger(shop / "letters.sqlite") as ledger:
         counts = ledger.counts(campaign_key(shop))
@@ -146,13 +151,15 @@ def test_two_processes_logging_at_once_lose_nothing(shop, tmp_path):
         "from letters.organize.ledger import Ledger\n"
         "with Ledger(sys.argv[1]) as ledger:\n"
         "    for i in range(int(sys.argv[3])):\n"
-        "        ledger.log(sys.argv[2], 'reply', sys.argv[4:], dt.date(2026, 1, 1 + i % 28))\n"
+        "        ledger.log(sys.argv[2], 'reply', sys.argv[4:], dt.date.today())\n"
     )
     db = shop / "letters.sqlite"
+    with Ledger(db) as ledger:  # a reply can only come to a letter that was sent
+        ledger.log(campaign_key(shop), "sent", numbers, dt.date.today())
     procs = [subprocess.Popen([sys.executable, "-c", script, str(db), campaign_key(shop), "40", *numbers]) for _ in range(2)]
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
     with sqlite3.connect(db) as raw:
-        assert raw.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 2 * 40 * len(numbers)
+        assert raw.execute("SELECT COUNT(*) FROM events").fetchone()[0] == 2 * 40 * len(numbers) + len(numbers)  # and the sent
         assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
@@ -177,7 +184,7 @@ def test_an_old_ledger_is_migrated_and_keeps_its_records_a_newer_one_is_refused(
 def test_archive_holds_copies_and_the_ledger_record_without_volunteer_names(shop, tmp_path):
     made = make_packs(shop, [Volunteer(1, "Anna Kowalska"), Volunteer(2, "Jonas Weber")], tmp_path / "k1", jobs=1)
     person = made.seats[0].person
-    run("log", "sent", made.seats[0].number, "--campaign", shop, "--date", "2026-01-20")
+    run("log", "sent", made.seats[0].number, "--campaign", shop, "--date", TODAY)
     result = run("archive", shop, person, "-o", tmp_path / "bank")
     assert result.exit_code == 0, result.output
     index = json.loads((tmp_path / "bank" / "index.json").read_text(encoding="utf-8"))
@@ -186,7 +193,7 @@ def test_archive_holds_copies_and_the_ledger_record_without_volunteer_names(shop
     assert numbers == mine | {f"{n}E" for n in mine}
     assert all((tmp_path / "bank" / d["file"]).is_file() for d in index["documents"])
     sent = next(d for d in index["documents"] if d["number"] == made.seats[0].number)
-    assert sent["events"] == [{"kind": "sent", "on": "2026-01-20"}]
+    assert sent["events"] == [{"kind": "sent", "on": TODAY}]
     everything = (tmp_path / "bank" / "index.json").read_text(encoding="utf-8") + (tmp_path / "bank" / "index.csv").read_text(encoding="utf-8")
     assert "Anna" not in everything and "Jonas" not in everything
     again = run("archive", shop, person, "-o", tmp_path / "bank")

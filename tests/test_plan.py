@@ -41,3 +41,18 @@ def test_example_plan_sends_letters_only_where_an_address_is_known():
         assert data.facilities[data.prisoners[pid].facility].address
     released = {pid for pid, p in data.prisoners.items() if p.status == "released"}
     assert not released & {j.prisoner_id for j in jobs}
+
+
+def test_everyones_cards_come_in_volumes_of_whole_sheets_and_labels_in_one_file(campaign, monkeypatch):
+    """A thousand people's cards are not one 500-page document: files of CARDS_PER_VOLUME
+    people, each a whole number of sheets; label sheets stay one file (no half-used sheets)."""
+    from letters.pipeline import plan as planning
+
+    monkeypatch.setattr(planning, "CARDS_PER_VOLUME", 4)
+    data = load_campaign(campaign("print-shop", base="minimal"))
+    cards = [j for j in planning.plan(data, ["postcard"])[0] if j.prisoner_id is None and j.lang == "be"]
+    people = sorted({p for p in data.prisoners if planning.mail_refusal(data.prisoners[p], data) is None})
+    assert [len(j.members) for j in cards][:-1] == [4] * (len(cards) - 1) and sum(len(j.members) for j in cards) == len(people)
+    assert [j.path() for j in cards][:2] == ["postcard/campaign-be-001.pdf", "postcard/campaign-be-002.pdf"]
+    labels = [j for j in planning.plan(data, ["labels"])[0] if j.lang == "be"]
+    assert len(labels) == 1 and labels[0].path() == "labels/campaign-be.pdf" and len(labels[0].members) == len(people)

@@ -8,7 +8,6 @@ raises a `LettersError` with one clear line. Names here are the API's own
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -16,10 +15,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from .core.diagnostics import Diagnostic, Reporter, from_validation, ignore
-from .core.errors import CampaignError, LettersError, SettingsError
+from .core.errors import CampaignError, LettersError, SettingsError, TemplateError
 from .core.files import write_atomic
+from .core.templates import describe_failure
 from .data import messages, spreadsheet
-from .data.load import CampaignData, load_campaign
+from .data.load import CampaignData, campaign_file_refusal, load_campaign
 from .data.models import PrintSettings
 from .organize import archive, birthdays, ledger, packs
 from .pipeline import lint, manifest, subsetting
@@ -67,12 +67,39 @@ __all__ = [
     "skip_summary",
 ]
 import_sheet = spreadsheet.import_sheet
-export_csv = spreadsheet.export_csv
+csv_text = spreadsheet.csv_text  # the one CSV writer: every cell that starts like a formula is guarded
 make_packs = packs.make_packs
 volunteers_from = packs.volunteers_from
 make_archive = archive.make_archive
 parse_month = birthdays.parse_month
-doctor: Callable[[], list[Check]] = run_checks
+
+
+def doctor(campaign: Path | None = None, db: Path | None = None) -> list[Check]:
+    """What this machine has for rendering; with a campaign or a ledger, also whether the
+    ledger is whole (SQLite's integrity check, read only)."""
+    checks = run_checks()
+    if campaign is not None or db is not None:
+        path = ledger.db_path(Path(campaign) if campaign else Path("."), db)
+        ok, detail = ledger.integrity(path)
+        checks.append(Check("ledger", ok, detail))
+    return checks
+
+
+def export_csv(root: Path, out: Path, force: bool = False) -> int:
+    """The campaign's profiles as CSV into `out`: never over the campaign's own files or its
+    ledger; over another existing file only if it is an earlier export, or with `force`."""
+    _refuse_campaign_target(Path(root), Path(out), "export writes a CSV file elsewhere")
+    return spreadsheet.export_csv(root, out, force=force)
+
+
+def _refuse_campaign_target(root: Path, out: Path, advice: str) -> None:
+    """A command's -o never points into the campaign's data (its YAML files, prisoners/,
+    messages/, photos/, templates/) or at its ledger."""
+    reason = campaign_file_refusal(root, out)
+    if reason is None and out.resolve() in {ledger.db_path(root).resolve(), (root / ledger.FILE).resolve()}:
+        reason = f"{out} is the campaign's ledger"
+    if reason:
+        raise LettersError(f"{reason}; {advice}, never over the campaign's data")
 
 
 # ------------------------------------------------------------------ campaigns
@@ -143,6 +170,7 @@ def build_campaign(
     and the next build renders only what is missing.
     """
     data = load(root, include_stale, print_options)
+    _refuse_campaign_target(Path(root), Path(out_dir), "give the build a folder of its own")
     planned, skips = plan(data, products, paper, people)
     with_messages, refused = plan_messages(data, products, paper, people)
     planned += with_messages
@@ -168,27 +196,53 @@ def render_document(
     phrases: list[str] | None = None,
     writer: int = 1,
     include_stale: bool = False,
+    force: bool = False,
 ) -> manifest.Entry:
     """Render one document to out_file (a PDF, or a PNG picture of its pages by the file's
     suffix); refuse one the person must not receive, or one the lint refuses (its
-    warnings go to `on_warning`).
+    warnings go to `on_warning`). Never over the campaign's own files; over an existing
+    file that is not a PDF (or PNG) only with `force`.
 
     `message` (a text file) or `phrases` (phrase ids) put the writer's own words
     into a letter; a message decides the letter's language. `writer` picks the
     phrases a writer's sheet suggests.
     """
     data = load(root, include_stale, print_options)
+    kind = for_path(str(out_file))
+    _refuse_campaign_target(Path(root), Path(out_file), "write the document elsewhere")
+    _refuse_foreign_file(Path(out_file), kind.suffix, force)
     job = _one_job(data, product_name, prisoner_id, lang, paper, message, phrases, writer)
     composer = Composer(data, report=on_warning)
-    html = composer.html(job)
-    for warning in gate(composer, job, html):
-        on_warning(warning)
+    try:
+        html = composer.html(job)
+        for warning in gate(composer, job, html):
+            on_warning(warning)
+    except LettersError:
+        raise
+    except Exception as exc:  # a bug or a hostile template: one clear line, with where it came from
+        raise TemplateError(f"{job.doc_id}: {describe_failure(exc)}") from None
     pdf, pages = Renderer.shared().render(html, base_dir=Path(data.root), roots=file_roots(data))
     check_pages(job, pages)
-    kind = for_path(str(out_file))
     written = kind.encode(pdf)
     write_atomic(Path(out_file), written)
     return entry(job, str(out_file), written, pages, html_title(html) or job.doc_id, output=kind)
+
+
+MAGIC = {".pdf": b"%PDF-", ".png": b"\x89PNG"}
+
+
+def _refuse_foreign_file(out: Path, suffix: str, force: bool) -> None:
+    """An existing file is replaced only if letters could have made it (a PDF or PNG, by its
+    first bytes), or with `force`."""
+    if force or not (out.exists() or out.is_symlink()):
+        return
+    if out.is_symlink() or not out.is_file():
+        raise LettersError(f"{out} is {'a link' if out.is_symlink() else 'a folder'}; give a file name to write")
+    with out.open("rb") as handle:
+        start = handle.read(8)
+    if not start.startswith(MAGIC.get(suffix, b"%PDF-")):
+        raise LettersError(f"{out} exists and is not a {suffix[1:].upper() or 'PDF'} file; "
+                           f"choose another name, or --force to replace it")
 
 
 def _one_job(data: CampaignData, product_name: str, prisoner_id: str, lang: str | None, paper: str | None,
@@ -214,7 +268,7 @@ def _one_job(data: CampaignData, product_name: str, prisoner_id: str, lang: str 
         jobs = [j for j in plan(data, [spec.name], paper)[0] if j.prisoner_id is None and j.lang == lang]
         if not jobs:
             raise LettersError(f"nobody in the campaign can receive a {spec.name}")
-        return jobs[0]
+        return Job(spec, None, lang, paper, members=tuple(p for j in jobs for p in j.members))  # one file, all volumes
     if not spec.per_person:
         raise LettersError(f"{spec.name} are made for the whole campaign: use {CAMPAIGN!r} as the PRISONER_ID")
     if prisoner_id not in data.prisoners:
@@ -259,6 +313,7 @@ def preview(root: Path, out_dir: Path, products: list[str] | None = None, paper:
     `build_campaign`; `out_dir/manifest.json` lists the pictures, format png.
     """
     out_dir = Path(out_dir)
+    manifest.refuse_foreign(out_dir)
     built = build_campaign(root, out_dir / "pdf", products, paper, jobs=jobs, include_stale=include_stale,
                            progress=progress, print_options=print_options)
     result = PreviewResult(built)
@@ -308,6 +363,8 @@ def log_letters(root: Path, kind: str, numbers: list[str], on: dt.date, db: Path
     """Record what happened to letters (sent, returned, reply) by their numbers."""
     if on > dt.date.today():
         raise SettingsError("date", f"{on} is in the future")
+    if on < ledger.EARLIEST:
+        raise SettingsError("date", f"{on} is before {ledger.EARLIEST.year}: no letter in the ledger is that old")
     data = load_campaign(root)
     with ledger.Ledger(ledger.db_path(root, db), create=False) as book:
         return book.log(ledger.campaign_key(root), kind, numbers, on, ledger.letters_of(data))

@@ -180,11 +180,13 @@ def products(campaign: Path | None) -> None:
 @click.option("--paper", type=click.Choice(["a4", "letter"]), help="Paper size (default: the campaign's).")
 @click.option("--message", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="A letter with your own words from this UTF-8 text file (linted first; its language decides the letter's).")
 @click.option("--phrases", help="A letter with phrasebook sentences, by id: greet.3,weather.1,wishes.2 (ids are on the writer's sheet).")
-@click.option("--writer", type=click.IntRange(min=1), default=1, show_default=True, help="Writer's sheet: which writer the phrase suggestions are for (each gets different ones).")
+@click.option("--writer", type=click.IntRange(min=1), default=1, show_default=True, help="Which writer the letter and the writer's sheet are for: each writer's letter has its own sentences and question, and its sheet its own suggestions.")
 @click.option("--include-stale", is_flag=True, help="Make prisoner mail even where the data is past the campaign's stale_after_days.")
+@click.option("--force", is_flag=True, help="Replace OUTPUT even if it is not a PDF (or PNG) file. Never the campaign's own files.")
 @print_settings
 def render(template: str, prisoner_id: str, campaign: Path, output: Path, lang: str | None, paper: str | None,
-           message: Path | None, phrases: str | None, writer: int, include_stale: bool, **print_options: object) -> None:
+           message: Path | None, phrases: str | None, writer: int, include_stale: bool, force: bool,
+           **print_options: object) -> None:
     """Render one document: TEMPLATE (a product, see `letters products`) for PRISONER_ID.
 
     PRISONER_ID `campaign` makes the document about everyone who can receive
@@ -201,7 +203,7 @@ def render(template: str, prisoner_id: str, campaign: Path, output: Path, lang: 
             campaign, template, prisoner_id, output, lang=lang, paper=paper, print_options=_given(**print_options),
             on_warning=lambda w: click.echo(str(w), err=True), message=message,
             phrases=phrases.split(",") if phrases is not None else None, writer=writer,
-            include_stale=include_stale,
+            include_stale=include_stale, force=force,
         )
     click.echo(f"wrote {output} ({entry.pages} page{'s' if entry.pages != 1 else ''}, {entry.audience} audience)")
 
@@ -226,7 +228,7 @@ def parse_shard(ctx: click.Context, param: click.Parameter, value: str | None) -
 @click.option("--include-stale", is_flag=True, help="Send prisoner mail even where a profile or facility is past the campaign's stale_after_days.")
 @click.option("--paper", type=click.Choice(["a4", "letter"]), help="Paper size (default: the campaign's).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
-@click.option("--force", is_flag=True, help="Re-render every document, even unchanged ones.")
+@click.option("--force", is_flag=True, help="Re-render every document, even unchanged ones; and replace a manifest.json that letters did not write.")
 @click.option("--shard", callback=parse_shard, metavar="K/N", help="Build only the K-th of N deterministic slices; merge with `letters merge`.")
 @click.option("--format", "fmt", type=_LazyChoice(lambda: list(api.OUTPUTS)), default="pdf", show_default=True, help="Write each document as a PDF, or as a PNG picture of its pages.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
@@ -355,12 +357,8 @@ def birthdays(campaign: Path, month: str, post_days: int, include_stale: bool, a
 
 def _print_table(header: list[str], rows: list[list[str]], as_csv: bool) -> None:
     """Rows as CSV on standard output, or as a table whose columns line up (the last runs free)."""
-    if as_csv:
-        import csv
-
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
+    if as_csv:  # the one CSV writer: a cell that starts like a formula (=HYPERLINK...) is guarded
+        sys.stdout.write(api.csv_text([header, *rows], lineterminator="\n"))
         return
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
     for row in [header, *rows]:
@@ -398,12 +396,13 @@ def import_(sheet: Path, campaign: Path, dry_run: bool, mapping: Path | None) ->
 @main.command()
 @click.argument("campaign", type=CAMPAIGN)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The CSV file to write.")
-def export(campaign: Path, output: Path) -> None:
+@click.option("--force", is_flag=True, help="Replace OUTPUT even if it is not an earlier export. Never the campaign's own files.")
+def export(campaign: Path, output: Path, force: bool) -> None:
     """Export the campaign's profiles as CSV.
 
     Each row is one person with their facility, to share or edit and import again.
     """
-    click.echo(f"wrote {api.export_csv(campaign, output)} profile(s) to {output}")
+    click.echo(f"wrote {api.export_csv(campaign, output, force=force)} profile(s) to {output}")
 
 
 DB = click.option("--db", type=click.Path(dir_okay=False, path_type=Path), help="The ledger (SQLite) to use; default: $LETTERS_DB, or letters.sqlite in the campaign folder.")
@@ -533,14 +532,22 @@ def merge(out_dir: Path, shards: tuple[Path, ...], duplex: str, campaign: Path |
 
 
 @main.command()
-def doctor() -> None:
-    """Report what this machine has: WeasyPrint, Pango, fonts, HarfBuzz subsetter."""
-    checks = api.doctor()
+@click.option("--campaign", type=CAMPAIGN, help="Also check this campaign's ledger (letters.sqlite, or $LETTERS_DB).")
+@DB
+def doctor(campaign: Path | None, db: Path | None) -> None:
+    """Report what this machine has: WeasyPrint, Pango, fonts, HarfBuzz subsetter.
+
+    With --campaign or --db, also check that the ledger is whole (SQLite's
+    integrity check; nothing is written).
+    """
+    checks = api.doctor(campaign, db)
     for check in checks:
         mark = "ok " if check.ok else "!! "
         click.echo(f"{mark}{check.name}: {check.detail}")
     if not all(c.ok for c in checks if c.name in ("weasyprint", "pango") or c.name.startswith("font")):
         raise click.ClickException("this machine cannot render letters yet; see the lines marked !!")
+    if not all(c.ok for c in checks if c.name == "ledger"):
+        raise click.ClickException("the ledger is missing or damaged; see the line marked !!")
 
 
 if __name__ == "__main__":

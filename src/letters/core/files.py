@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -46,9 +47,73 @@ def inside(root: Path, relative: str, what: str = "a path") -> Path:
     Every path read from a manifest goes through here before anything is read,
     written or deleted, so a forged manifest cannot reach outside its folder.
     """
-    if not relative or Path(relative).is_absolute():
+    if not isinstance(relative, str) or not relative or Path(relative).is_absolute():
         raise LettersError(f"{what} {relative!r} must be relative to {root}")
+    if ".." in Path(relative).parts or "\0" in relative:
+        raise LettersError(f"{what} {relative!r} climbs out of {root} ('..'); letters never writes such a path")
     target = Path(root) / relative
     if not is_inside(target, [Path(root)]):
         raise LettersError(f"{what} {relative!r} points outside {root}")
     return target
+
+
+def write_all(files: dict[Path, bytes], what: str = "nothing") -> None:
+    """Write several files all or nothing: check every target, stage every file next to
+    its target, then rename them in; if a rename fails, the ones already renamed are
+    put back as they were. A reader never sees half of the change.
+
+    `what` ends the error message ("nothing was written" by default).
+    """
+    targets = [Path(p) for p in files]
+    for path in targets:
+        if path.is_symlink() or (path.exists() and not path.is_file()):
+            kind = "a link" if path.is_symlink() else "a folder" if path.is_dir() else "not a plain file"
+            raise LettersError(f"{path} is {kind}, not a file letters can write; {what} was written")
+    staged: list[tuple[Path, Path, Path | None]] = []  # (target, staged file, backup of the old one)
+    path, tmp = targets[0] if targets else Path(), ""
+    try:
+        for path, data in zip(targets, files.values(), strict=True):
+            tmp = ""
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+            os.fchmod(fd, 0o666 & ~_umask())
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            backup = None
+            if path.exists():
+                backup = Path(f"{tmp}.old")
+                try:
+                    os.link(path, backup)  # a second name for the old file: putting it back is a rename
+                except OSError:
+                    shutil.copy2(path, backup)  # a file system without hard links
+            staged.append((path, Path(tmp), backup))
+    except OSError as exc:
+        _discard(staged)
+        if tmp and all(tmp != str(item[1]) for item in staged):
+            Path(tmp).unlink(missing_ok=True)
+        raise LettersError(f"cannot write {path}: {exc.strerror or exc}; {what} was written") from None
+    done: list[tuple[Path, Path, Path | None]] = []
+    try:
+        for item in staged:
+            os.replace(item[1], item[0])
+            done.append(item)
+    except OSError as exc:
+        for path, _, backup in reversed(done):
+            if backup is not None:
+                os.replace(backup, path)
+            else:
+                path.unlink(missing_ok=True)
+        _discard(staged)
+        raise LettersError(f"cannot write {item[0]}: {exc.strerror or exc}; {what} was written") from None
+    for _, _, backup in staged:
+        if backup is not None:
+            backup.unlink(missing_ok=True)
+
+
+def _discard(staged: list[tuple[Path, Path, Path | None]]) -> None:
+    for _, tmp, backup in staged:
+        tmp.unlink(missing_ok=True)
+        if backup is not None:
+            backup.unlink(missing_ok=True)

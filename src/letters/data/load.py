@@ -17,11 +17,36 @@ from pydantic import BaseModel, ValidationError
 from ..core.diagnostics import Diagnostic, Severity, from_validation
 from ..core.errors import CampaignError
 from ..products.registry import Registry, load_registry
+from . import language
 from .models import Addressee, Campaign, Facility, Prisoner
 
 M = TypeVar("M", bound=BaseModel)
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 1,000 profiles load fast
 Loc = tuple[Any, ...]
+
+MAX_YAML_BYTES = 2_000_000  # one campaign file: a facilities.yaml for a thousand places is a tenth of this
+MAX_ALIASES = 100  # uses of &anchors (*alias) in one file: a campaign file needs few, an alias bomb needs many
+MAX_DEPTH = 40  # levels of nesting: a profile has four
+MAX_NODES = 200_000  # values in one file with its aliases expanded: a thousand facilities are 30,000
+CAMPAIGN_FILES = ("campaign.yaml", "facilities.yaml", "addressees.yaml", "lint.yaml", "import-columns.yaml")
+DATA_FOLDERS = ("prisoners", "messages", "photos", "templates")
+
+
+def campaign_file_refusal(root: Path, target: Path) -> str | None:
+    """Why `target` must not be written by a command's -o, or None: it is one of the campaign's
+    own data files (campaign.yaml, facilities.yaml, addressees.yaml, any YAML beside them) or
+    inside its prisoners/, messages/, photos/ or templates/ folder."""
+    root, target = Path(root).resolve(), Path(target).resolve()
+    if not target.is_relative_to(root):
+        return None
+    parts = target.relative_to(root).parts
+    if not parts:
+        return f"{target} is the campaign folder itself"
+    if len(parts) == 1 and (parts[0] in CAMPAIGN_FILES or parts[0].endswith((".yaml", ".yml"))):
+        return f"{target} is one of the campaign's own files"
+    if parts[0] in DATA_FOLDERS:
+        return f"{target} is inside the campaign's {parts[0]}/ folder"
+    return None
 
 
 @dataclass
@@ -49,32 +74,99 @@ class CampaignData:
 
 
 def _line_index(node: yaml.Node, loc: Loc = ()) -> dict[Loc, int]:
-    """Map every key path in a YAML document to its 1-based line number."""
-    lines = {loc: node.start_mark.line + 1}
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            child = (*loc, key.value)
-            lines.update(_line_index(value, child))
-            lines[child] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            lines.update(_line_index(item, (*loc, i)))
+    """Map every key path in a YAML document to its 1-based line number.
+
+    Each node is visited once: a node reached again through an alias gets its own line
+    but is not walked again (walking aliases again made an alias bomb cost 2^N).
+    """
+    lines: dict[Loc, int] = {}
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, Loc]] = [(node, loc)]
+    while stack:
+        current, where = stack.pop()
+        lines.setdefault(where, current.start_mark.line + 1)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, yaml.MappingNode):
+            for key, value in current.value:
+                child = (*where, key.value)
+                lines[child] = key.start_mark.line + 1
+                stack.append((value, child))
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend((item, (*where, i)) for i, item in enumerate(current.value))
     return lines
 
 
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+
+def _shape_problem(node: yaml.Node) -> tuple[str, int] | None:
+    """Too many aliases, too deep a nesting, an alias inside itself, or a document that
+    would be too large once its aliases are expanded (an alias bomb: 9 levels of 9 aliases
+    are 387 million values): the reason and a line. Each node is visited once, without
+    recursion, before anything is built from the document."""
+    sizes: dict[int, int] = {}  # a node -> how many nodes it stands for, its aliases expanded
+    open_nodes: set[int] = set()  # nodes being walked: the ancestors of the current one
+    aliases = 0
+    stack: list[tuple[yaml.Node, int, bool]] = [(node, 1, False)]
+    while stack:
+        current, depth, finished = stack.pop()
+        key = id(current)
+        line = current.start_mark.line + 1
+        if finished:
+            open_nodes.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in _children(current))
+            if sizes[key] > MAX_NODES:
+                return f"stands for more than {MAX_NODES:,} values once its aliases (*name) are expanded", line
+            continue
+        if key in open_nodes:
+            return "an alias (*name) inside the value it names", line
+        if key in sizes:
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                return f"uses aliases (*name) more than {MAX_ALIASES} times; write the values out", line
+            continue
+        if depth > MAX_DEPTH:
+            return f"nested more than {MAX_DEPTH} levels deep", line
+        open_nodes.add(key)
+        stack.append((current, depth, True))
+        stack.extend((child, depth + 1, False) for child in _children(current))
+    return None
+
+
 def read_yaml(path: Path) -> tuple[Any, dict[Loc, int]]:
-    """Parse one YAML file; a syntax error becomes a diagnostic with its line."""
+    """Parse one YAML file; a syntax error becomes a diagnostic with its line.
+
+    Refused before parsing: a file larger than MAX_YAML_BYTES, a folder, a file that
+    cannot be read; before building: more than MAX_ALIASES aliases, or deeper than MAX_DEPTH.
+    """
     try:
+        if path.is_dir():
+            raise CampaignError([Diagnostic("is a folder, not a YAML file; move it out or rename it", code="yaml", file=path)])
+        if (size := path.stat().st_size) > MAX_YAML_BYTES:
+            raise CampaignError([Diagnostic(f"is {size:,} bytes; a campaign file is at most {MAX_YAML_BYTES:,}",
+                                            code="yaml", file=path)])
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         raise CampaignError([Diagnostic(f"is not UTF-8 text ({exc.reason})", code="yaml", file=path)]) from None
+    except OSError as exc:
+        raise CampaignError([Diagnostic(f"cannot be read ({exc.strerror or exc})", code="yaml", file=path)]) from None
     try:
         loader = SafeLoader(text)
         try:
             node = loader.get_single_node()
+            if node is not None and (shape := _shape_problem(node)):
+                raise CampaignError([Diagnostic(f"invalid YAML: {shape[0]}", code="yaml", file=path, line=shape[1])])
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+    except RecursionError:
+        raise CampaignError([Diagnostic(f"invalid YAML: nested too deeply (at most {MAX_DEPTH} levels)",
+                                        code="yaml", file=path)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -91,20 +183,27 @@ def read_yaml(path: Path) -> tuple[Any, dict[Loc, int]]:
 
 
 def _duplicate_key(node: yaml.Node) -> tuple[str, int, int] | None:
-    """A key given twice in one mapping (YAML keeps the last silently), with both lines."""
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[str, int] = {}
-        for key, value in node.value:
-            line = key.start_mark.line + 1
-            if key.value in seen:
-                return key.value, seen[key.value], line
-            seen[key.value] = line
-            if found := _duplicate_key(value):
-                return found
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            if found := _duplicate_key(item):
-                return found
+    """A key given twice in one mapping (YAML keeps the last silently), with both lines.
+
+    Each node is checked once (an alias is not walked again), without recursion, in file order.
+    """
+    visited: set[int] = set()
+    stack: list[yaml.Node] = [node]
+    while stack:
+        current = stack.pop()
+        if id(current) in visited:
+            continue
+        visited.add(id(current))
+        if isinstance(current, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key, _ in current.value:
+                line = key.start_mark.line + 1
+                if key.value in seen:
+                    return key.value, seen[key.value], line
+                seen[key.value] = line
+            stack.extend(value for _, value in reversed(current.value))
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(reversed(current.value))
     return None
 
 
@@ -195,9 +294,6 @@ def _load_prisoners(folder: Path, lines: Lines, problems: list[Diagnostic]) -> t
 
 def _cross_check(data: CampaignData, lines: Lines, problems: list[Diagnostic]) -> None:
     """References between files (addressee, facilities, photos), and warnings on freshness."""
-    campaign_file = data.root / "campaign.yaml"
-    if data.campaign.appeal_to not in data.addressees and "appeal" in data.campaign.products:
-        problems.append(_at(lines, campaign_file, ("appeal_to",), f"unknown addressee {data.campaign.appeal_to!r}; expected one of {sorted(data.addressees)} from addressees.yaml"))
     days = data.campaign.stale_after_days
 
     def stale(path: Path, loc: Loc, verified: dt.date, advice: str) -> None:
@@ -216,6 +312,10 @@ def _cross_check(data: CampaignData, lines: Lines, problems: list[Diagnostic]) -
         if facility.address is None:
             data.warnings.append(_at(lines, facilities_file, (fid, "address"), "no published address; no letter or envelope is made for people held there", "warning", "address"))
         stale(facilities_file, (fid, "last_verified"), facility.last_verified, "")
+    # the addressee of each appeal language, vocatives and accusatives (data/language.py)
+    for found in language.check(data, lambda path, loc, message, severity: _at(
+            lines, path, loc, message, severity, "schema" if severity == "error" else "names")):  # type: ignore[arg-type]
+        (problems if found.severity == "error" else data.warnings).append(found)
 
 
 def _unknown_products(raw: Any, registry: Registry, campaign_file: Path, lines: Lines) -> list[Diagnostic]:

@@ -17,6 +17,8 @@ from ..core.errors import LettersError
 from .models import SLUG
 
 FOLDER = "messages"
+MAX_BYTES = 100_000  # a letter is a page; a larger file is not a message
+BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")  # marks and overrides that reorder text
 
 
 class MessageError(LettersError):
@@ -65,6 +67,8 @@ def name_of(path: Path) -> str:
 def read(path: Path) -> str:
     """The message's text; a file that is not text is refused (the reason, without the file name)."""
     try:
+        if Path(path).stat().st_size > MAX_BYTES:
+            raise LettersError(f"larger than {MAX_BYTES // 1000} kB; a message is one page at most")
         text = Path(path).read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise LettersError("not UTF-8 text; save it as UTF-8") from None
@@ -72,6 +76,10 @@ def read(path: Path) -> str:
         raise LettersError(f"cannot read it: {exc.strerror}") from None
     if "\0" in text:
         raise LettersError("not a text file (it holds NUL bytes)")
+    if found := BIDI.search(text):
+        line = text.count("\n", 0, found.start()) + 1
+        raise LettersError(f"line {line}: holds a direction-changing character U+{ord(found.group()):04X}, "
+                           f"which prints the words in another order; retype the line without it")
     return text
 
 

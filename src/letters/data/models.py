@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from pathlib import PurePosixPath
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -24,18 +25,72 @@ Paper = Literal["a4", "letter"]
 Country = Literal["BY", "RU"]
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+MAX_TEXT = 10_000  # characters in one text field: a bio is a paragraph, never a book
+REFUSED_CATEGORIES = {"Cc": "a control character", "Cf": "an invisible formatting character",
+                      "Zl": "a line separator", "Zp": "a paragraph separator", "Cs": "a broken character"}
+ALLOWED_CONTROLS = "\n\t\r"
+
+
+def text_problem(text: str) -> str | None:
+    """Why a text cannot be printed as it reads, or None: empty or only white space; NUL
+    and other control characters; bidi overrides (U+202E prints "Марфа" as "афраМ") and
+    zero-width characters, which hide what is printed; or longer than MAX_TEXT."""
+    if not text.strip():
+        return "is empty or only white space"
+    if len(text) > MAX_TEXT:
+        return f"is {len(text):,} characters long; at most {MAX_TEXT:,}"
+    if text.isprintable():
+        return None
+    for char in text:
+        kind = REFUSED_CATEGORIES.get(unicodedata.category(char))
+        if kind and char not in ALLOWED_CONTROLS:
+            name = unicodedata.name(char, "NUL" if char == "\0" else "unnamed")
+            return f"holds {kind}, U+{ord(char):04X} ({name}); retype the text without it"
+    return None
+
+
+def _check_texts(value: Any) -> Any:
+    """Every string in a field's value (strings in lists and dicts too) must pass `text_problem`."""
+    strings = [value] if isinstance(value, str) else (
+        [v for v in value if isinstance(v, str)] if isinstance(value, list | tuple) else
+        [v for v in value.values() if isinstance(v, str)] if isinstance(value, dict) else [])
+    for text in strings:
+        if problem := text_problem(text):
+            raise ValueError(problem)
+    return value
 
 
 class Strict(BaseModel):
-    """Base for all models: unknown keys are errors (a typo must not be ignored)."""
+    """Base for all models: unknown keys are errors (a typo must not be ignored); every text
+    field refuses what would print wrong or hide text (`text_problem`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _printable(cls, value: Any) -> Any:
+        return _check_texts(value)
 
 
 class PersonName(Strict):
     first: str = Field(min_length=1)
     last: str = Field(min_length=1)
     patronymic: str | None = None
+    vocative: str | None = Field(
+        default=None, min_length=1,
+        description="be only: the first name in the vocative, as the letter greets a man (Алесю, Максіме); "
+        "women's names need none (Марфа)",
+    )
+    official_first: str | None = Field(
+        default=None, min_length=1,
+        description="the full official first name where `first` is a short form (Анастасия for Наста); "
+        "appeals identify the person by it",
+    )
+    accusative: str | None = Field(
+        default=None, min_length=1,
+        description="ru only: the official first name and surname in the accusative, as the Russian appeal "
+        "asks to release them (Марфу Рабкову); without it a guess is shown by `letters check`",
+    )
 
     @property
     def full(self) -> str:
@@ -46,6 +101,14 @@ class Names(Strict):
     be: PersonName
     ru: PersonName
     latin: PersonName
+
+    @model_validator(mode="after")
+    def _cases_where_they_belong(self) -> Names:
+        if self.ru.vocative or self.latin.vocative:
+            raise ValueError("`vocative` belongs under names.be (Russian and English greet with the name as it is)")
+        if self.be.accusative or self.latin.accusative:
+            raise ValueError("`accusative` belongs under names.ru (the Russian appeal is the one that needs it)")
+        return self
 
 
 class Source(Strict):
@@ -59,6 +122,11 @@ class Sentence(Strict):
     years: int = Field(ge=0, le=99)
     months: int = Field(default=0, ge=0, le=11)
     regime: str | None = None
+    regime_ru: str | None = Field(
+        default=None, min_length=1,
+        description="the regime as the Russian appeal says it (в исправительной колонии общего режима), "
+        "where `regime` is not one of the usual ones the appeal knows",
+    )
 
 
 class Prisoner(Strict):
@@ -78,6 +146,11 @@ class Prisoner(Strict):
     articles: list[str] = Field(default_factory=list)
     sentence: Sentence | None = None
     role: dict[Literal["en", "ru"], str] = Field(default_factory=dict)
+    concern: dict[Literal["en", "ru"], str] = Field(
+        default_factory=dict,
+        description="the person's own situation an appeal raises (correspondence banned, health, isolation), "
+        "one or two sentences in each appeal language",
+    )
     bio: str = Field(min_length=1)
     topics: list[str] = Field(default_factory=list)
     status_note: str | None = None
@@ -171,12 +244,38 @@ class Facility(Strict):
         return self
 
 
+LATIN = re.compile(r"[A-Za-z]")
+
+
+class AddresseeRu(Strict):
+    """The addressee block of a Russian appeal, as a letter to a Belarusian body writes it:
+    to whom in the dative ("Генеральному прокурору Республики Беларусь", "Горе Д. Ю."), and the
+    address in Cyrillic with the country in Latin capitals last."""
+
+    title: str = Field(min_length=1, description="the post in the dative: Генеральному прокурору Республики Беларусь")
+    name: str | None = Field(default=None, min_length=1, description="surname and initials in the dative: Горе Д. Ю.")
+    address: list[str] = Field(min_length=2, description="Cyrillic lines: ул. Интернациональная, 22 / 220030, г. Минск / REPUBLIC OF BELARUS")
+
+    @model_validator(mode="after")
+    def _cyrillic(self) -> AddresseeRu:
+        for text in [self.title, self.name or "", *self.address[:-1]]:
+            if LATIN.search(text):
+                raise ValueError(f"{text!r}: the Russian addressee block is in Cyrillic (only the country line, last, is in Latin capitals)")
+        return self
+
+
 class Addressee(Strict):
     id: str = Field(pattern=SLUG)
-    name: str = Field(min_length=1)
+    name: str | None = Field(default=None, min_length=1, description="the official's name; none for an embassy's head of mission")
     title: dict[AppealLang, str]
     address: list[str] = Field(min_length=2)
     salutation: dict[AppealLang, str]
+    kind: Literal["authority", "embassy", "ministry"] = Field(
+        default="authority",
+        description="authority: a Belarusian state body, asked to release the person; embassy: a Belarusian "
+        "embassy abroad, asked to pass the call on; ministry: the writer's own foreign ministry, asked to press for it",
+    )
+    ru: AddresseeRu | None = Field(default=None, description="the Russian appeal's addressee block (the dative, Cyrillic)")
     sources: list[Source] = Field(min_length=1)
     last_verified: dt.date
 
@@ -221,8 +320,29 @@ class Campaign(Strict):
         min_length=1,
         description="names from the product registry (`letters products`); checked by `load`",
     )
-    appeal_to: str = Field(default="prosecutor-general", pattern=SLUG)
+    appeal_to: str | dict[AppealLang, str] = Field(
+        default="prosecutor-general",
+        description="the addressee (an id in addressees.yaml) of the appeals, or one per appeal language: "
+        "{ru: prosecutor-general, en: embassy-uk}",
+    )
 
     stale_after_days: int = Field(default=90, ge=1)
     sender: Sender = Field(default_factory=Sender)
     print: PrintSettings = Field(default_factory=PrintSettings)
+
+    @field_validator("appeal_to")
+    @classmethod
+    def _addressee_ids(cls, value: str | dict[str, str]) -> str | dict[str, str]:
+        for aid in [value] if isinstance(value, str) else value.values():
+            if not re.match(SLUG, aid):
+                raise ValueError(f"{aid!r} is not an addressee id (lower-case letters, digits and hyphens)")
+        return value
+
+    def addressee_for(self, lang: str) -> str | None:
+        """The addressee id of the appeal in `lang`: one for all languages, or the language's own."""
+        return self.appeal_to if isinstance(self.appeal_to, str) else self.appeal_to.get(lang)  # type: ignore[arg-type]
+
+    @property
+    def replies(self) -> bool:
+        """A reply can come back: the campaign prints a return address on prisoner mail."""
+        return bool(self.sender.on_prisoner_mail and self.sender.address)

@@ -26,14 +26,18 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 
 from ..core.diagnostics import Diagnostic, from_validation
-from ..core.errors import LettersError
-from ..core.files import write_atomic
+from ..core.errors import CampaignError, LettersError
+from ..core.files import write_all, write_atomic
 from ..core.templates import builtin_templates_dir
-from .load import load_campaign
+from .load import campaign_file_refusal, load_campaign, read_yaml
 from .models import Facility, Prisoner
 
 COLUMNS_FILE = "import/columns.yaml"
-MAX_CELL = 1_000_000  # characters in one CSV cell: far beyond any profile, short of a runaway file
+MAX_CELL = 100_000  # characters in one cell: far beyond any profile, short of a runaway file
+MAX_ROWS = 10_000  # rows of one sheet: every political prisoner of Belarus several times over
+MAX_COLUMNS = 200
+MAX_FILE_BYTES = 20_000_000  # a CSV or XLSX file as it is on disk
+MAX_UNZIPPED_BYTES = 100_000_000  # an XLSX unpacked: a zip bomb of 1 MB unpacks to 400 MB
 CAMPAIGN_COLUMNS = "import-columns.yaml"
 GENDERS = {"female": "female", "f": "female", "w": "female", "ж": "female", "жен": "female", "жанчына": "female", "женщина": "female",
            "male": "male", "m": "male", "м": "male", "муж": "male", "мужчына": "male", "мужчина": "male"}
@@ -93,16 +97,10 @@ def read_table(path: Path) -> list[list[Any]]:
     path = Path(path)
     if path.suffix.lower() in (".xls", ".ods", ".numbers"):
         raise LettersError(f"{path}: {path.suffix} is not read; save it as .xlsx, or as CSV (UTF-8)")
+    if (size := path.stat().st_size) > MAX_FILE_BYTES:
+        raise LettersError(f"{path}: {size:,} bytes; a sheet to import is at most {MAX_FILE_BYTES:,}")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-
-        try:
-            book = load_workbook(path, read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many kinds for a broken file
-            raise LettersError(f"{path}: not a readable .xlsx file ({exc})") from None
-        rows = [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
-        book.close()
-        return rows
+        return _checked(path, _xlsx_rows(path))
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
@@ -116,9 +114,56 @@ def read_table(path: Path) -> list[list[Any]]:
         delimiter = max(",;\t", key=sample.count)
     csv.field_size_limit(MAX_CELL)
     try:
-        return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+        return _checked(path, csv.reader(io.StringIO(text), delimiter=delimiter))
     except csv.Error as exc:
         raise LettersError(f"{path}: not a readable CSV file ({exc})") from None
+
+
+def _xlsx_rows(path: Path) -> Any:
+    """The first sheet's rows, streamed (openpyxl's read-only mode), after checking what the
+    file unpacks to: a zip bomb is refused before it is unpacked."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise LettersError(f"{path}: not a readable .xlsx file ({exc})") from None
+    if unpacked > MAX_UNZIPPED_BYTES:
+        raise LettersError(f"{path}: unpacks to {unpacked:,} bytes; a sheet to import is at most "
+                           f"{MAX_UNZIPPED_BYTES:,} (is it really a list of people?)")
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        raise LettersError(f"{path}: not a readable .xlsx file ({exc})") from None
+    try:
+        yield from book.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS + 1)
+    except LettersError:
+        raise
+    except Exception as exc:
+        raise LettersError(f"{path}: not a readable .xlsx file ({exc})") from None
+    finally:
+        book.close()
+
+
+def _checked(path: Path, rows: Any) -> list[list[Any]]:
+    """Rows read one by one, refused past MAX_ROWS rows, MAX_COLUMNS columns or MAX_CELL characters in a cell."""
+    table: list[list[Any]] = []
+    for number, row in enumerate(rows, start=1):
+        if number > MAX_ROWS:
+            raise LettersError(f"{path}: more than {MAX_ROWS:,} rows; split the sheet")
+        cells = list(row)
+        while cells and _blank(cells[-1]):
+            cells.pop()  # a sheet often reports empty cells far to the right
+        if len(cells) > MAX_COLUMNS:
+            raise LettersError(f"{path}: row {number} has more than {MAX_COLUMNS} columns")
+        for cell in cells:
+            if isinstance(cell, str) and len(cell) > MAX_CELL:
+                raise LettersError(f"{path}: row {number} has a cell of {len(cell):,} characters; at most {MAX_CELL:,}")
+        table.append(cells)
+    return table
 
 
 def _blank(cell: Any) -> bool:
@@ -188,6 +233,8 @@ FIELD_PATHS = {
     "name_be_first": "names.be.first", "name_be_last": "names.be.last", "name_ru_first": "names.ru.first",
     "name_ru_last": "names.ru.last", "name_ru_patronymic": "names.ru.patronymic", "name_latin_first": "names.latin.first",
     "name_latin_last": "names.latin.last", "regime": "sentence.regime", "bio": "bio", "facility_note": "facility_note",
+    "name_be_vocative": "names.be.vocative", "name_ru_official_first": "names.ru.official_first",
+    "name_ru_accusative": "names.ru.accusative",
 }
 
 
@@ -264,7 +311,7 @@ def merge(old: Any, new: dict, prefix: str = "") -> list[str]:
         if isinstance(value, dict) and isinstance(old.get(key), dict):
             changed += merge(old[key], value, f"{path}.")
         elif key == "sources" and isinstance(old.get(key), list):
-            known = {s.get("url") for s in old[key]}
+            known = {s.get("url") if isinstance(s, dict) else s for s in old[key]}  # a string is the profile's mistake
             for source in value:
                 if source["url"] not in known:
                     old[key].append(CommentedMap(source))
@@ -300,7 +347,17 @@ def _yaml() -> YAML:
 
 
 def _load(y: YAML, path: Path) -> Any:
-    """An existing campaign file, or a clear error: import never rewrites a file it cannot read."""
+    """An existing campaign file, or a clear error: import never rewrites a file it cannot read.
+
+    The file passes the loader's checks first (its size, aliases, depth, keys given twice):
+    the round trip below would expand an alias bomb.
+    """
+    try:
+        read_yaml(path)
+    except CampaignError as exc:
+        reason = exc.problems[0]
+        where = f"line {reason.line}: " if reason.line else ""
+        raise LettersError(f"{path}: cannot read it to update it ({where}{reason.message}); fix it first (`letters check`)") from None
     try:
         data = y.load(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, YAMLError) as exc:
@@ -351,12 +408,11 @@ def import_sheet(root: Path, sheet: Path, dry_run: bool = False, mapping: Path |
         if problem:
             column, reason = problem
             result.problems.append(row_problem(sheet, number, column, reason))
-    if not dry_run:
+    if not dry_run:  # all or nothing: every file is staged, then renamed in
+        files = {path: _dump(y, data) for path, data, changed in profiles.values() if changed}
         if any(c.what == "facility" for c in result.changes):
-            write_atomic(facilities_path, _dump(y, facilities))
-        for path, data, changed in profiles.values():
-            if changed:
-                write_atomic(path, _dump(y, data))
+            files = {facilities_path: _dump(y, facilities), **files}
+        write_all(files, "nothing of the import")
         result.written = True
     return result
 
@@ -452,6 +508,8 @@ def export_rows(root: Path, columns: dict[str, list[str]]) -> list[list[str]]:
             "id": pid, "name_latin_first": p.names.latin.first, "name_latin_last": p.names.latin.last,
             "name_be_first": p.names.be.first, "name_be_last": p.names.be.last, "name_ru_first": p.names.ru.first,
             "name_ru_last": p.names.ru.last, "name_ru_patronymic": p.names.ru.patronymic or "", "gender": p.gender,
+            "name_be_vocative": p.names.be.vocative or "", "name_ru_official_first": p.names.ru.official_first or "",
+            "name_ru_accusative": p.names.ru.accusative or "",
             "birth_date": str(p.birth_date or ""), "status": p.status, "correspondence": p.correspondence,
             "facility": p.facility or "", "facility_note": _note(p.facility_note), "detention_date": str(p.detention_date or ""), "articles": "; ".join(p.articles),
             "sentence_years": str(p.sentence.years) if p.sentence else "", "sentence_months": str(p.sentence.months) if p.sentence else "",
@@ -470,12 +528,44 @@ def _note(note: str | dict | None) -> str:
     return (note.get("en") or "") if isinstance(note, dict) else (note or "")
 
 
-def export_csv(root: Path, out: Path) -> int:
-    """Write the campaign's profiles as CSV (UTF-8 with BOM, so Excel reads Cyrillic right)."""
-    rows = export_rows(root, load_columns(Path(root)))
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(cell: Any) -> str:
+    """A cell that starts like a formula (=HYPERLINK(...), +, -, @) gets a leading ', so a
+    spreadsheet shows it and never runs it; import takes the ' off again."""
+    text = "" if cell is None else str(cell)
+    return "'" + text if text[:1] in FORMULA_STARTS else text
+
+
+def csv_text(rows: list[list[Any]], lineterminator: str = "\r\n") -> str:
+    """Rows as CSV with every cell guarded (`safe_cell`): the one CSV writer of the tool."""
     text = io.StringIO()
-    # A cell that starts like a formula is prefixed with ' so a spreadsheet shows it, never runs it.
-    safe = [["'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell for cell in row] for row in rows]
-    csv.writer(text, lineterminator="\r\n").writerows(safe)
-    write_atomic(Path(out), text.getvalue().encode("utf-8-sig"))
+    csv.writer(text, lineterminator=lineterminator).writerows([[safe_cell(c) for c in row] for row in rows])
+    return text.getvalue()
+
+
+def export_csv(root: Path, out: Path, force: bool = False) -> int:
+    """Write the campaign's profiles as CSV (UTF-8 with BOM, so Excel reads Cyrillic right).
+
+    Never over one of the campaign's own files; over another existing file only if it is
+    an earlier export (the same header), or with `force`.
+    """
+    rows = export_rows(root, load_columns(Path(root)))
+    if reason := campaign_file_refusal(Path(root), Path(out)):
+        raise LettersError(f"{reason}; export writes a new CSV file elsewhere, never over campaign data")
+    data = csv_text(rows).encode("utf-8-sig")
+    if not force and Path(out).exists() and not _an_export(Path(out), data):
+        raise LettersError(f"{out} exists and is not an earlier export of letters; choose another file, or --force to replace it")
+    write_atomic(Path(out), data)
     return len(rows) - 1
+
+
+def _an_export(path: Path, data: bytes) -> bool:
+    """Whether `path` starts with the header line an export writes (`data` starts with it)."""
+    header = data.split(b"\r\n", 1)[0]
+    try:
+        with path.open("rb") as handle:
+            return path.is_file() and handle.read(len(header) + 2) == header + b"\r\n"
+    except OSError:
+        return False

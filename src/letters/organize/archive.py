@@ -9,9 +9,7 @@ volunteer 2), never by name.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import shutil
 from dataclasses import dataclass, field
@@ -20,6 +18,7 @@ from pathlib import Path
 from ..core.errors import LettersError
 from ..core.files import write_atomic
 from ..data.load import load_campaign
+from ..data.spreadsheet import csv_text
 from .ledger import Ledger, campaign_key, db_path
 
 
@@ -62,12 +61,10 @@ def make_archive(root: Path, person: str, out_dir: Path, db: Path | None = None)
     names = data.prisoners[person].names
     index = {"person": {"id": person, "names": names.model_dump()}, "campaign": data.campaign.title, "documents": rows}
     write_atomic(out_dir / "index.json", (json.dumps(index, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
-    table = io.StringIO()
-    writer = csv.writer(table, lineterminator="\n")
-    writer.writerow(["number", "product", "lang", "generated on", "pack", "file", "sent", "returned", "reply"])
+    table = [["number", "product", "lang", "generated on", "pack", "file", "sent", "returned", "reply"]]
     for row in rows:
         on = {kind: ", ".join(e["on"] for e in row["events"] if e["kind"] == kind) for kind in ("sent", "returned", "reply")}
-        writer.writerow([row["number"], row["product"], row["lang"], row["generated_on"], row["pack"] or "", row["file"] or f"({row['note']})",
-                         on["sent"], on["returned"], on["reply"]])
-    write_atomic(out_dir / "index.csv", table.getvalue().encode("utf-8"))
+        table.append([row["number"], row["product"], row["lang"], row["generated_on"], row["pack"] or "", row["file"] or f"({row['note']})",
+                      on["sent"], on["returned"], on["reply"]])
+    write_atomic(out_dir / "index.csv", csv_text(table, lineterminator="\n").encode("utf-8"))
     return result

@@ -16,7 +16,7 @@ import datetime as dt
 import os
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +27,9 @@ from ..products.registry import Registry, builtin_registry
 FILE = "letters.sqlite"
 ENV = "LETTERS_DB"
 EVENTS = ("sent", "returned", "reply")
+EARLIEST = dt.date(2000, 1, 1)  # no letter in the ledger was posted before this
+DAMAGED = ("{path}: the ledger cannot be read ({error}); it may be damaged: check it with "
+           "`letters doctor --db {path}` and restore it from a backup")
 
 # Migration n brings a database from version n to n + 1. Never edit one that shipped: add another.
 MIGRATIONS: list[list[str]] = [
@@ -119,12 +122,20 @@ class Ledger:
 
     def __init__(self, path: Path, create: bool = True):
         self.path = Path(path)
+        if self.path.exists() and not self.path.is_file():
+            raise LettersError(f"{self.path}: not a file; the ledger is one SQLite file")
         if not create and not self.path.is_file():
             raise LettersError(f"no ledger at {self.path}: `letters pack` makes one (or give the right --db)")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise LettersError(f"cannot make the ledger's folder {self.path.parent}: {exc.strerror}") from None
+        if not self.path.exists():
+            _create(self.path)
+        elif self.path.stat().st_size == 0 and not _journal_holds_data(self.path):
+            raise LettersError(
+                f"{self.path} is empty (0 bytes): a ledger letters made never is, so its records were lost; "
+                f"restore it from a backup, or delete the empty file to start a new ledger")
         try:
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             self.db.execute("PRAGMA journal_mode = WAL")
@@ -137,8 +148,10 @@ class Ledger:
     def __enter__(self) -> Ledger:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: object, error: BaseException | None, tb: object) -> None:
         self.db.close()
+        if isinstance(error, sqlite3.DatabaseError):  # a damaged file: one clear line, not a traceback
+            raise LettersError(DAMAGED.format(path=self.path, error=error)) from None
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -196,6 +209,8 @@ class Ledger:
         """Record an event for each document; unknown ids refuse the whole command."""
         if kind not in EVENTS:
             raise LettersError(f"unknown event {kind!r}; expected one of {', '.join(EVENTS)}")
+        if on < EARLIEST:
+            raise LettersError(f"{on} is before {EARLIEST.year}: no letter in the ledger is that old; check the date")
         with self.transaction() as db:
             known = {row[0] for row in db.execute(
                 f"SELECT id FROM documents WHERE campaign = ? AND id IN ({','.join('?' * len(ids))})", [campaign, *ids])}
@@ -216,6 +231,22 @@ class Ledger:
                 if twice or repeated:
                     which = ", ".join([f"{d} (on {on})" for d, on in twice] + [f"{d} (twice in this command)" for d in repeated])
                     raise LettersError(f"already recorded as {kind}: {which}; nothing was recorded")
+            marks = ",".join("?" * len(ids))
+            if kind == "sent":
+                early = db.execute(f"SELECT id, generated_on FROM documents WHERE campaign = ? AND id IN ({marks}) "
+                                   f"AND generated_on > ?", [campaign, *ids, on.isoformat()]).fetchall()
+                if early:
+                    which = ", ".join(f"{d} (made on {made})" for d, made in sorted(early))
+                    raise LettersError(f"sent on {on}, before the letter was made: {which}; check the date; nothing was recorded")
+            else:
+                sent = dict(db.execute(f"SELECT document, MIN(on_date) FROM events WHERE campaign = ? AND kind = 'sent' "
+                                       f"AND document IN ({marks}) GROUP BY document", [campaign, *ids]).fetchall())
+                if never := sorted({i for i in ids if i not in sent}):
+                    raise LettersError(f"{', '.join(never)}: never recorded as sent, so it cannot be {kind}; "
+                                       f"log it as sent first (`letters log sent`); nothing was recorded")
+                if before := sorted({i for i in ids if sent[i] > on.isoformat()}):
+                    which = ", ".join(f"{d} (sent on {sent[d]})" for d in before)
+                    raise LettersError(f"{kind} on {on}, before the letter was sent: {which}; nothing was recorded")
             db.executemany("INSERT INTO events (campaign, document, kind, on_date) VALUES (?, ?, ?, ?)",
                            [(campaign, i, kind, on.isoformat()) for i in ids])
         return len(ids)
@@ -247,6 +278,64 @@ class Ledger:
                         "pack": pack.split(":", 1)[1] if pack else None, "volunteer": volunteer, "path": path,
                         "sha256": digest, "events": [{"kind": k, "on": d} for k, d in events]})
         return out
+
+
+def _create(path: Path) -> None:
+    """A new ledger, made whole before it appears: migrated in a file of its own, then linked
+    in under its name (never over a ledger another process made meanwhile). So a ledger is
+    never an empty file, and an empty file is a lost ledger, not a new one."""
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
+    os.close(fd)
+    try:
+        with closing(sqlite3.connect(tmp, isolation_level=None)) as db:
+            db.execute("BEGIN")
+            for statements in MIGRATIONS:
+                for statement in statements:
+                    db.execute(statement)
+            db.execute(f"PRAGMA user_version = {VERSION}")
+            db.execute("COMMIT")
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                os.replace(tmp, path)
+    except (OSError, sqlite3.DatabaseError) as exc:
+        raise LettersError(f"cannot make the ledger {path}: {exc}") from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _journal_holds_data(path: Path) -> bool:
+    """Whether the write-ahead log beside an empty file holds the ledger (not yet checkpointed)."""
+    wal = Path(f"{path}-wal")
+    return wal.is_file() and wal.stat().st_size > 0
+
+
+def integrity(path: Path) -> tuple[bool, str]:
+    """Is the file a whole, readable ledger? SQLite's integrity check, the schema version and
+    the counts, read only (nothing is migrated or written)."""
+    path = Path(path)
+    if not path.is_file():
+        return False, f"no ledger at {path}"
+    if path.stat().st_size == 0 and not _journal_holds_data(path):
+        return False, f"{path} is empty (0 bytes): its records were lost; restore it from a backup"
+    try:
+        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            found = [row[0] for row in db.execute("PRAGMA integrity_check").fetchall()]
+            if found != ["ok"]:
+                return False, f"{path}: damaged ({'; '.join(map(str, found[:3]))}); restore it from a backup"
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            documents = db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+            events = db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        return False, f"{path}: damaged, it cannot be read ({exc}); restore it from a backup"
+    if version > VERSION:
+        return False, f"{path}: made by a newer letters (schema {version}, this one knows {VERSION})"
+    return True, f"{path}: intact (schema {version}), {documents} document(s), {events} event(s)"
 
 
 def campaign_key(root: Path) -> str:

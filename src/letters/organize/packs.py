@@ -191,7 +191,8 @@ def _seats(data: CampaignData, volunteers: list[Volunteer], shares: list[list[st
             seats.append(Seat(
                 volunteer, person, number,
                 Job(product("writer-sheet"), person, lang, paper, writer=volunteer.number, tag=number),
-                Job(product("letter"), person, lang, paper),
+                # every volunteer's letter is their own: writer n's sentences and question (Job.name: -writerN)
+                Job(product("letter"), person, lang, paper, writer=volunteer.number),
                 Job(product(envelope), person, envelope_lang, paper) if envelope else None,
             ))
     return seats

@@ -20,10 +20,19 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from .. import __version__
 from ..core.diagnostics import Diagnostic, Reporter, ignore
 from ..core.errors import FitError, LettersError, LintError, TemplateError
-from ..core.templates import load_text, make_environment, template_dirs
-from ..data import messages, phrasebook
+from ..core.templates import (
+    TooSlow,
+    describe_failure,
+    load_text,
+    make_environment,
+    render_limited,
+    template_dirs,
+    where_failed,
+)
+from ..data import language, messages, phrasebook
 from ..data.address import recipient_lines
 from ..data.load import CampaignData
+from ..data.models import Addressee
 from ..products.cards import postcard_layout
 from ..products.envelopes import WINDOW_MARGIN, envelope_layout, window_layout
 from ..products.labels import labels_layout
@@ -83,8 +92,12 @@ class Composer:
         if job.prisoner_id:
             context.update(self.person(job.prisoner_id, job.lang))
         context["message"] = self.own_words(job)
+        if job.prisoner_id and (job.product.audience == "prisoner" or job.product.name == "writer-sheet"):
+            context["letter"] = self.letter(job)  # the writer's sheet glosses its writer's letter
+        if job.prisoner_id and job.product.audience == "authority":
+            context["appeal"] = self.appeal(job)
         if job.product.name == "writer-sheet":
-            chosen = phrasebook.suggest(self.phrasebook, job.prisoner_id, job.writer)
+            chosen = phrasebook.suggest(self.phrasebook, job.prisoner_id, job.writer, replies=self.data.campaign.replies)
             context["phrases"] = [{"id": p.id, "title": p.title, **p.text} for p in chosen]
             context["writer"] = job.writer
             context["tag"] = job.tag
@@ -113,8 +126,55 @@ class Composer:
             return messages.paragraphs(text)
         if job.phrases:
             chosen = phrasebook.pick(self.phrasebook, list(job.phrases))
-            return [" ".join(p.text[job.lang] for p in chosen)]
+            if not self.data.campaign.replies and (asking := [p.id for p in chosen if p.asks_reply]):
+                raise LettersError(f"{', '.join(asking)} asks for a reply, but the campaign prints no return address "
+                                   "on prisoner mail (sender.on_prisoner_mail and sender.address); choose another closing")
+            return phrasebook.paragraphs(self.phrasebook, chosen, job.lang)
         return None
+
+    def letter(self, job: Job) -> dict[str, Any]:
+        """Writer n's letter to one person: the greeting (a man in the Belarusian vocative, or no
+        name when the profile lacks it), an opening, one sentence about the writer's days and a
+        wish from the phrasebook (different for each writer), one question from the person's
+        interests, and a request for a reply only when a return address is printed. Each
+        sentence in be, ru and en, so that the writer's sheet can gloss it."""
+        prisoner = self.data.prisoners[job.prisoner_id or ""]
+        text = self.texts["text"]
+        be_name = language.be_address(prisoner)
+        names = {"be": be_name, "ru": prisoner.names.ru.first, "en": prisoner.names.latin.first}
+        named = job.lang != "be" or be_name is not None
+        greeting = {lang: f"{text['greeting'][lang][prisoner.gender]} {names[lang]}!" for lang in ("be", "ru", "en")}
+        if not named:
+            greeting = dict(text["plain_greeting"])
+        opening, subject, wish = phrasebook.for_letter(self.phrasebook, prisoner.id, job.writer, named=named)
+        questions = text["questions"]
+        topics = [t for t in prisoner.topics if t in questions] or ["default"]
+        topic = phrasebook.rotate(topics, prisoner.id, job.writer, "question")
+        return {
+            "greeting": greeting,
+            "named": named,
+            "opening": opening.text,
+            "subject": subject.text,
+            "wish": wish.text,
+            "phrase_ids": [opening.id, subject.id, wish.id],
+            "question": dict(questions[topic]),
+            "topic": topic,
+            "occasion": text["occasions"].get(job.product.variant) if job.product.variant else None,
+            "reply": self.data.campaign.replies,
+        }
+
+    def appeal(self, job: Job) -> dict[str, Any]:
+        """What an appeal says of the person beyond the profile: the official name (surname,
+        official first name, patronymic where published), the Russian accusative (the profile's,
+        or pymorphy3's form, which `letters check` shows), and the addressee's lines in `lang`."""
+        prisoner = self.data.prisoners[job.prisoner_id or ""]
+        accusative, _ = language.ru_accusative(prisoner) if job.lang == "ru" else ("", False)
+        return {
+            "official_ru": language.official_name(prisoner, "ru"),
+            "official_first_ru": language.official_first(prisoner, "ru"),
+            "accusative_ru": accusative,
+            "has_patronymic": bool(prisoner.names.ru.patronymic),
+        }
 
     def common(self, lang: str, audience: str, paper: str) -> dict[str, Any]:
         """What every page receives: the campaign, its date, sender (never on prisoner mail
@@ -124,7 +184,7 @@ class Composer:
         sender = campaign.sender.model_dump()
         if audience == "prisoner" and not campaign.sender.on_prisoner_mail:
             sender = {"name": None, "address": [], "on_prisoner_mail": False, "in_pdf_metadata": False}
-        addressee = data.addressees.get(campaign.appeal_to)
+        addressee = data.addressees.get(campaign.addressee_for(lang) or "")
         return {
             "lang": lang,
             "audience": audience,
@@ -133,6 +193,8 @@ class Composer:
             "campaign": {"title": campaign.title},
             "sender": sender,
             "addressee": addressee.model_dump() if addressee else None,
+            "addressee_lines": addressee_lines(addressee, lang) if addressee else [],
+            "replies": campaign.replies,
             **self.texts,
             "version": __version__,
         }
@@ -159,20 +221,30 @@ class Composer:
     def card(self, pid: str, lang: str) -> dict[str, Any]:
         """One postcard's words: the greeting with the first name, and the back's address lines."""
         person = self.person(pid, lang)
-        return {"person": pid, "first": person["name"]["first"], "lines": person["address"], "gender": person["prisoner"]["gender"]}
+        prisoner = self.data.prisoners[pid]
+        name = language.be_address(prisoner) if lang == "be" else person["name"]["first"]  # None: greet with no name
+        return {"person": pid, "first": person["name"]["first"], "name": name, "lines": person["address"],
+                "gender": person["prisoner"]["gender"]}
 
     def html(self, job: Job) -> str:
         """Render one job's template to HTML; template problems become TemplateError."""
-        return self._render(job.product.template_for(job.lang), lambda: self.context(job), job.doc_id)
+        return self._render(job.product.template_for(job.lang), lambda: self.context(job), job.doc_id, len(job.people))
 
-    def _render(self, name: str, make_context: Callable[[], dict[str, Any]], what: str) -> str:
+    def _render(self, name: str, make_context: Callable[[], dict[str, Any]], what: str, people: int = 1) -> str:
+        """`people`: how many people the document is about; a card sheet or label sheet for
+        everyone may be that many times longer and slower than one person's letter."""
         context: dict[str, Any] = {}
         try:
             template = self.env.get_template(name)
             context = make_context()
-            return template.render(context)
+            return render_limited(template, context, scale=max(1, people))
+        except TooSlow as exc:
+            raise TemplateError(f"template {name}: {exc.format_message()} (for {what})") from None
+        except LettersError:
+            raise  # already one clear line (a message the lint refuses, an address that does not fit)
         except SecurityError as exc:
-            raise TemplateError(f"template {name}: refused by the sandbox: {exc}") from None
+            at = where_failed(exc)
+            raise TemplateError(f"template {name}: refused by the sandbox: {exc}{f' (at {at})' if at else ''}") from None
         except jinja2.UndefinedError as exc:
             raise TemplateError(f"template {name}: {exc} (for {what}; the template receives: {', '.join(sorted(context))})") from None
         except jinja2.TemplateSyntaxError as exc:
@@ -181,6 +253,8 @@ class Composer:
             raise TemplateError(f"template {exc.name!r} not found in {[str(d) for d in template_dirs(self.data.root)]}") from None
         except jinja2.TemplateError as exc:
             raise TemplateError(f"template {name}: {exc}") from None
+        except Exception as exc:  # 1/0, a runaway include: this document's failure, never the build's
+            raise TemplateError(f"template {name}: {describe_failure(exc)} (for {what})") from None
 
 
 # ------------------------------------------------------------------ layouts: what each product's geometry adds
@@ -191,12 +265,16 @@ def _sender_lines(context: dict[str, Any]) -> list[str]:
     return [sender["name"], *sender["address"]] if sender["name"] and sender["address"] else []
 
 
+def addressee_lines(addressee: Addressee, lang: str) -> list[str]:
+    """The addressee block of an appeal in `lang`: in Russian, to whom in the dative and the
+    address in Cyrillic (addressees.yaml's `ru:`); in English the name, title and address."""
+    if lang == "ru" and addressee.ru is not None:
+        return [addressee.ru.title, *([addressee.ru.name] if addressee.ru.name else []), *addressee.ru.address]
+    return [*([addressee.name] if addressee.name else []), addressee.title.get(lang) or addressee.title.get("en", ""), *addressee.address]
+
+
 def _window(composer: Composer, job: Job, context: dict[str, Any]) -> dict[str, Any]:
-    if job.product.audience == "authority":
-        addressee = context["addressee"]
-        lines = [addressee["name"], addressee["title"][job.lang], *addressee["address"]]
-    else:
-        lines = context["address"]
+    lines = context["addressee_lines"] if job.product.audience == "authority" else context["address"]
     back = ", ".join(_sender_lines(context)) or None
     return {"window": window_layout(lines, back, *WINDOW_MARGIN)}
 

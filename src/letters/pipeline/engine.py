@@ -23,9 +23,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..core.diagnostics import Diagnostic
-from ..core.errors import LettersError, LintError, RenderError
+from ..core.errors import LettersError, LintError, RenderError, TemplateError
 from ..core.files import inside, write_atomic
-from ..core.templates import template_dirs
+from ..core.templates import describe_failure, template_dirs
 from ..data.load import CampaignData
 from . import bundles, cache, lint, manifest
 from .compose import Composer
@@ -67,8 +67,13 @@ class Pending:
 
 
 def file_roots(data: CampaignData) -> list[Path]:
-    """The folders the renderer may read (its file jail): the campaign and its template folders."""
-    return [Path(data.root), *template_dirs(data.root)]
+    """The folders the renderer may read (its file jail; the fonts are added by the renderer):
+    the template folders and the campaign's photos/, never the whole campaign (its ledger,
+    messages and spreadsheets live there). A photos/ that is a link out of the campaign is not one."""
+    root = Path(data.root)
+    photos = root / "photos"
+    inside_campaign = photos.is_dir() and photos.resolve().is_relative_to(root.resolve())
+    return [*template_dirs(root), *([photos] if inside_campaign else [])]
 
 
 def check_pages(job: Job, pages: int) -> None:
@@ -207,6 +212,9 @@ class _Run:
             except LettersError as exc:
                 self.fail(job, exc, "lint" if isinstance(exc, LintError) else "compose")
                 continue
+            except Exception as exc:  # a bug or a hostile template: this document's failure, not the build's
+                self.fail(job, TemplateError(describe_failure(exc)), "compose")
+                continue
             if old and old.key == key:
                 self.reuse(replace(old, inputs=inputs))  # the same HTML passed the same lint rules when it was made
             else:
@@ -227,6 +235,8 @@ class _Run:
                 passed.append(item)
             except LettersError as exc:
                 refused.append(self.fail(item.job, exc, "lint"))
+            except Exception as exc:  # the lint must never let a document through by crashing
+                refused.append(self.fail(item.job, LintError(f"the lint failed: {describe_failure(exc)}"), "lint"))
         if self.progress and refused:
             self.progress(len(refused), self.total, refused)
         return passed
@@ -297,6 +307,7 @@ def render_jobs(
     `output`: the format each document is written in.
     """
     with build_lock(result.out_dir):
+        manifest.refuse_foreign(result.out_dir, force)
         run = _Run(data, planned, result, force, others, output, progress)
         pending = run.compose(planned)
         if progress:

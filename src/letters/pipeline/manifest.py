@@ -59,6 +59,32 @@ def read_manifest(out_dir: Path) -> dict[str, Any]:
     return json.loads((Path(out_dir) / MANIFEST).read_text(encoding="utf-8"))
 
 
+def is_ours(out_dir: Path) -> bool:
+    """Whether DIR/manifest.json is one letters wrote (or there is none): a JSON object with
+    the campaign's title and a list of documents, each with an id, a path and a sha256."""
+    path = Path(out_dir) / MANIFEST
+    if not path.exists() and not path.is_symlink():
+        return True
+    if path.is_symlink() or not path.is_file():
+        return False
+    try:
+        found = read_manifest(out_dir)
+        documents = found["documents"]
+        return isinstance(found.get("campaign"), str) and isinstance(documents, list) and all(
+            isinstance(d, dict) and {"id", "path", "sha256"} <= d.keys() for d in documents)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+
+
+def refuse_foreign(out_dir: Path, force: bool = False) -> None:
+    """Never write over a manifest.json that letters did not write, unless forced."""
+    if not force and not is_ours(out_dir):
+        raise LettersError(
+            f"{Path(out_dir) / MANIFEST} was not written by letters; choose another output folder, "
+            f"or remove it (a build replaces it with --force)"
+        )
+
+
 def entry_from(document: dict[str, Any]) -> Entry:
     """An entry read back from a manifest (a list of parts comes back from JSON as a list)."""
     return Entry(**{**document, "parts": tuple(document.get("parts", ()))})
@@ -98,15 +124,18 @@ def merge_outputs(out_dir: Path, shard_dirs: list[Path]) -> int:
     campaigns = {info["campaign"] for _, info, _ in shards}
     if len(campaigns) > 1:
         raise LettersError(f"the shards come from different campaigns: {', '.join(sorted(campaigns))}")
+    refuse_foreign(Path(out_dir))
     entries: dict[str, Entry] = {}
     skipped: dict[tuple[str, str], dict[str, str]] = {}
-    for shard, info, documents in shards:
+    copies: list[tuple[Path, bytes]] = []
+    for shard, info, documents in shards:  # every target is checked before anything is written
         for entry, data in documents:
             if Path(shard).resolve() != Path(out_dir).resolve():
-                target = inside(out_dir, entry.path, f"{shard / MANIFEST}: the path")
-                write_atomic(target, data)
+                copies.append((inside(out_dir, entry.path, f"{shard / MANIFEST}: the path"), data))
             entries[entry.id] = entry
         for skip in info["skipped"]:
             skipped[(skip["prisoner"], skip["product"])] = skip
+    for target, data in copies:
+        write_atomic(target, data)
     write_manifest(out_dir, campaigns.pop() if campaigns else "", list(entries.values()), list(skipped.values()))
     return len(entries)

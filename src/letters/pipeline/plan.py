@@ -83,6 +83,7 @@ class Job:
     lang: str
     paper: str
     members: tuple[str, ...] = ()  # for a campaign document: the people on it, in order
+    volume: int = 0  # a campaign document in volumes: its number (1, 2, ...); 0 when it is one file
     message: str | None = None  # a text file with the writer's own words
     phrases: tuple[str, ...] = ()  # phrase ids whose sentences are the writer's words
     writer: int = 1  # which writer a writer's sheet suggests phrases for
@@ -92,6 +93,8 @@ class Job:
     def name(self) -> str:
         """Who, which language and which variant: the file name without the folder."""
         name = f"{self.prisoner_id or CAMPAIGN}-{self.lang}"
+        if self.volume:
+            name += f"-{self.volume:03d}"
         if self.message:
             name += f"-{Path(self.message).name.split('.')[0]}"
         if self.phrases:
@@ -153,8 +156,23 @@ def plan(
             if spec.per_person:
                 jobs.extend(Job(spec, pid, lang, paper) for pid in eligible)
             if spec.per_campaign and eligible:
-                jobs.append(Job(spec, None, lang, paper, members=tuple(eligible)))
+                jobs.extend(campaign_volumes(spec, lang, paper, eligible))
     return jobs, skips
+
+
+CARDS_PER_VOLUME = 100  # people on one file of everyone's cards: 25 sheets, a printer's tray
+
+
+def campaign_volumes(spec: Product, lang: str, paper: str, people: list[str]) -> list[Job]:
+    """Everyone's cards in files of CARDS_PER_VOLUME people (whole sheets of four), so that
+    a thousand people's cards are laid out in parallel and fed to the printer in parts,
+    never as one 500-page document. Label sheets stay one file: a volume would start a
+    fresh sheet and waste the labels left on the last one."""
+    if spec.layout != "postcard" or len(people) <= CARDS_PER_VOLUME:
+        return [Job(spec, None, lang, paper, members=tuple(people))]
+    size = CARDS_PER_VOLUME
+    return [Job(spec, None, lang, paper, members=tuple(people[i : i + size]), volume=i // size + 1)
+            for i in range(0, len(people), size)]
 
 
 def plan_messages(

@@ -74,7 +74,8 @@ def jailed_fetcher_class() -> type:
                 raise Refused(f"refused {url!r}: only files of the campaign, templates and fonts may be used, never the network")
             path = Path(unquote(parts.path)).resolve()
             if not is_inside(path, self.roots):
-                raise Refused(f"refused {url!r}: outside the campaign, template and font folders")
+                raise Refused(f"refused {url!r}: outside the campaign, template and font folders "
+                              f"(a document may use only the template folders, the fonts and the campaign's photos/)")
             if not path.is_file():
                 raise Refused(f"missing file {path}")
             return super().fetch(url, headers)
@@ -161,17 +162,43 @@ class Renderer:
 
         fetcher = jailed_fetcher_class()([*roots, FONT_DIR])
         try:
-            return weasyprint.HTML(
+            document = weasyprint.HTML(
                 string=html, base_url=base_dir.resolve().as_uri() + "/", url_fetcher=fetcher
             ).render(stylesheets=[self.fonts_css], font_config=self.font_config)
         except FatalURLFetchingError as exc:
             raise RenderError(str(exc)) from None
+        refuse_attachments(document)
+        return document
+
+
+def refuse_attachments(document: Any) -> None:
+    """No file is ever attached to a PDF: `<link rel="attachment">` in the head and
+    `<a rel="attachment">` links would embed files (the ledger, /etc/passwd) in it."""
+    found = [_attachment_url(a) for a in document.metadata.attachments]
+    found += [target for page in document.pages for kind, target, *_ in page.links if kind == "attachment"]
+    if found:
+        raise RenderError(f"refused: the template attaches {', '.join(map(repr, found[:3]))} to the PDF; "
+                          f"a document never carries attachments (remove <link rel=\"attachment\"> or <a rel=\"attachment\">)")
+    document.metadata.attachments = []
+
+
+def _attachment_url(attachment: Any) -> str:
+    """The URL an Attachment would fetch (WeasyPrint keeps it only in its source's generator)."""
+    frame = getattr(getattr(attachment.source, "gen", None), "gi_frame", None)
+    return str((frame.f_locals.get("url") if frame else None) or "a file")
 
 
 def write_pdf(document: Any) -> bytes:
-    """Write a laid-out document; glyphs the fonts lack (drawn as boxes) fail it."""
+    """Write a laid-out document; glyphs the fonts lack (drawn as boxes) fail it. No attachments,
+    and nothing fetched while writing may leave the jail."""
+    from weasyprint.urls import FatalURLFetchingError
+
+    refuse_attachments(document)
     with _weasyprint_warnings() as warnings:
-        pdf = document.write_pdf()
+        try:
+            pdf = document.write_pdf(attachments=None)
+        except FatalURLFetchingError as exc:
+            raise RenderError(str(exc)) from None
     if boxes := missing_glyphs(warnings):
         raise RenderError(f"characters the bundled fonts cannot draw (they would print as empty boxes): {', '.join(boxes)}")
     return pdf
@@ -222,7 +249,7 @@ def render_chunk(htmls: list[str], base_dir: Path, roots: list[Path]) -> list[Ou
     renderer = Renderer.shared()
     try:
         return renderer.render_many(htmls, base_dir, roots)
-    except RenderError:
+    except Exception:
         pass  # e.g. a resource outside the jail: find which document it was
     results: list[Outcome] = []
     for html in htmls:
@@ -230,4 +257,6 @@ def render_chunk(htmls: list[str], base_dir: Path, roots: list[Path]) -> list[Ou
             results.append(renderer.render(html, base_dir, roots))
         except RenderError as exc:
             results.append(exc.format_message())
+        except Exception as exc:  # WeasyPrint choking on one document: that document's failure alone
+            results.append(f"WeasyPrint failed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
     return results
