@@ -164,7 +164,8 @@ def test_the_addressee_kind_decides_what_the_appeal_asks(male, tmp_path):
     authority = flat(pdf_text(tmp_path / "ru.pdf"))
     assert "освободить Алеся Узорного. Он лишён свободы с 9 марта 2021 г." in authority
     assert "Фамилия, имя, отчество Узорный Алесь Тестович" in authority
-    assert "Прошу Вас незамедлительно и безоговорочно освободить его." in authority
+    assert "Прошу Вас незамедлительно и безоговорочно освободить его, провести проверку соблюдения его прав" in authority
+    assert "рассмотреть вопрос о принесении протеста в порядке надзора" in authority  # what he can act on
     addressees = male / "addressees.yaml"
     addressees.write_text(addressees.read_text(encoding="utf-8").replace("kind: embassy", "kind: ministry"), encoding="utf-8")
     render_document(male, "appeal", "ales-uzorny", tmp_path / "min.pdf", lang="en")

@@ -279,7 +279,7 @@ def test_the_writers_sheet_warns_at_the_top_and_glosses_its_writers_letter(male,
     for line in [line for line in letter.splitlines() if line.strip()][:2]:
         assert line.split()[0] in text  # the letter of writer 5, glossed
     flat = " ".join(text.replace("-\n", "-").split())
-    assert "white-red-white" in flat and "No. 300-З, art. 12" in flat
+    assert "white-red-white" in flat and "No. 300-Z, art. 12" in flat
 
 
 def test_the_pack_cover_repeats_the_warning_and_the_appeal_fields():
@@ -287,7 +287,7 @@ def test_the_pack_cover_repeats_the_warning_and_the_appeal_fields():
     html = Composer(data).page("pack/cover.html", {"pack": "K1", "volunteer": Volunteer(1), "seats": [], "envelopes": False})
     text = " ".join(lint.document_text(html)[0].split())
     assert "Keep the writer's sheets. Never put one in the envelope: they name the organisation, the case and the charges." in text
-    assert "labelled places" in text and "Law No. 300-З, art. 12" in text
+    assert "labelled places" in text and "Law No. 300-Z, art. 12" in text
     assert "organiser" not in text and "no reply" in text
 
 

@@ -326,3 +326,17 @@ def test_a_campaign_adds_lemmas(campaign):
     assert [f.text for f in lint_text("Вся выборная кампания прошла тихо.", rules)] == ["выборная кампания"]
     assert rules.digest != RULES.digest
 
+
+
+def test_a_prisoner_document_may_not_fetch_a_stylesheet_the_lint_cannot_read(campaign, tmp_path):
+    """Found by review: words drawn by a linked stylesheet's `content:` were never linted."""
+    root = campaign("minimal")
+    (root / "templates" / "styles").mkdir(parents=True)
+    (root / "templates" / "styles" / "extra.css").write_text('.letter::after { content: "Жыве Беларусь!" }', encoding="utf-8")
+    template = root / "templates" / "letter" / "solidarity.html"
+    template.parent.mkdir(parents=True)
+    template.write_text('{% extends "builtin:letter/solidarity.html" %}{% block style %}{{ super() }}'
+                        '@import "styles/extra.css";{% endblock %}', encoding="utf-8")
+    result = build_campaign(root, tmp_path / "out", ["letter"], jobs=1)
+    assert len(result.failures) == 2 and all("fetched" in f.message and "@import" in f.message for f in result.failures)
+    assert not documents(result)

@@ -131,7 +131,7 @@ def test_writer_sheet_shows_its_writers_phrases_and_a_letter_can_be_built_from_i
     root = campaign("minimal")
     render_document(root, "writer-sheet", "alena-testava", tmp_path / "w2.pdf", lang="be", writer=2)
     text = pdf_text(tmp_path / "w2.pdf")
-    chosen = suggest(BOOK, "alena-testava", 2)
+    chosen = suggest(BOOK, "alena-testava", 2, month=2)  # the fixture's date is 15 January: letters arrive in February
     for phrase in chosen:
         assert phrase.id in text and phrase.text["en"].split()[0] in text
     ids = [chosen[0].id, chosen[-1].id]
@@ -178,3 +178,16 @@ def test_two_messages_with_one_name_are_refused_not_overwritten(campaign, tmp_pa
     result = build_campaign(root, tmp_path / "out", ["letter"], jobs=1)
     assert [str(f) for f in result.failures] == [
         "messages/alena-testava/anna.txt: error: another message for alena-testava is also named 'anna'; rename one"]
+
+
+def test_lines_about_a_season_go_only_into_letters_that_arrive_in_it():
+    """A letter about yellow maples that arrives in spring reads like a code to a censor."""
+    from letters.data.phrasebook import for_letter, phrases
+
+    seasonal = {p.id: p.months for p in phrases(BOOK).values() if p.months}
+    assert seasonal["weather.9"] == (9, 10, 11) and seasonal["weather.7"] == (12, 1, 2)
+    for month in range(1, 13):
+        lines = [p for writer in range(1, 60) for p in for_letter(BOOK, "alena-testava", writer, month=month)]
+        lines += [p for writer in range(1, 20) for p in suggest(BOOK, "alena-testava", writer, month=month)]
+        assert all(month in p.months for p in lines if p.months), month
+    assert any(p.months for w in range(1, 60) for p in for_letter(BOOK, "alena-testava", w, month=10))

@@ -32,7 +32,8 @@ def shop(tmp_path):
     return root
 
 
-TODAY = dt.date.today().isoformat()  # packs are made today; a letter is sent after it is made
+TODAY = dt.date.today().isoformat()  # packs are made today; a letter is sent after it is made (a run across
+# midnight would see a pack made "tomorrow": not worth a clock that can be set)
 
 
 def run(*args, env=None):

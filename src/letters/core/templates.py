@@ -219,6 +219,8 @@ def load_text(env: jinja2.Environment, name: str) -> Any:
         raise TemplateError(f"text file {name!r} not found in the campaign's or the built-in templates/") from None
     try:
         return yaml.safe_load(source)
+    except RecursionError:
+        raise TemplateError(f"{filename}: nested too deeply to be a text file") from None
     except yaml.YAMLError as exc:
         raise TemplateError(f"{filename}: invalid YAML: {exc}") from None
 

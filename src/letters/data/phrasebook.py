@@ -25,6 +25,11 @@ class Phrase:
     title: str
     text: dict[str, str]  # be, ru, en, de
     marks: frozenset[str] = frozenset()  # "hello" (a greeting formula), "reply" (asks for a reply)
+    months: tuple[int, ...] = ()  # a line about a season: only for letters arriving in these months
+
+    def fits(self, month: int | None) -> bool:
+        """Whether the line may go into a letter that arrives in `month` (any line, when not known)."""
+        return not self.months or month is None or month in self.months
 
     @property
     def asks_reply(self) -> bool:
@@ -42,7 +47,8 @@ def phrases(book: dict[str, Any]) -> dict[str, Phrase]:
         for number, item in enumerate(spec["phrases"], start=1):
             text = {k: v for k, v in item.items() if isinstance(v, str)}
             marks = frozenset(k for k, v in item.items() if v is True)
-            out[f"{group}.{number}"] = Phrase(f"{group}.{number}", group, spec["title"], text, marks)
+            months = tuple(item.get("months", ()))
+            out[f"{group}.{number}"] = Phrase(f"{group}.{number}", group, spec["title"], text, marks, months)
     return out
 
 
@@ -66,17 +72,19 @@ def pick(book: dict[str, Any], ids: list[str]) -> list[Phrase]:
 
 
 def suggest(book: dict[str, Any], person: str, writer: int = 1, per_group: int = PER_GROUP,
-            replies: bool = False) -> list[Phrase]:
+            replies: bool = False, month: int | None = None) -> list[Phrase]:
     """A few phrases per group for one writer to one person: stable, and different per writer.
 
-    The lines that ask for a reply only with `replies=True` (the campaign prints a return address).
+    The lines that ask for a reply only with `replies=True` (the campaign prints a return address);
+    lines about a season only when the letter arrives in it (`month`).
     """
     def rank(phrase: Phrase) -> str:
         return hashlib.sha256(f"{person}\0{writer}\0{phrase.id}".encode()).hexdigest()
 
     out: list[Phrase] = []
     for group in book["groups"]:
-        in_group = [p for p in phrases(book).values() if p.group == group and (replies or not p.asks_reply)]
+        in_group = [p for p in phrases(book).values()
+                    if p.group == group and (replies or not p.asks_reply) and p.fits(month)]
         out.extend(sorted(sorted(in_group, key=rank)[:per_group], key=lambda p: int(p.id.split(".")[1])))
     return out
 
@@ -99,17 +107,19 @@ def rotate(items: list[Any], person: str, writer: int, slot: str, key: Any = str
     return order[(writer - 1) % len(order)]
 
 
-def for_letter(book: dict[str, Any], person: str, writer: int, *, named: bool = True) -> list[Phrase]:
+def for_letter(book: dict[str, Any], person: str, writer: int, *, named: bool = True,
+               month: int | None = None) -> list[Phrase]:
     """The three sentences of writer n's letter to one person: an opening, one about the
     writer's days and a wish. Stable for the same inputs; another writer gets another letter.
 
     `named=False` (the greeting says no name: "Добры дзень!") leaves out greeting formulas,
-    which would greet twice; questions are left to the letter's own question.
+    which would greet twice; questions are left to the letter's own question. A line about
+    a season is chosen only when the letter arrives in it (`month`).
     """
     known = list(phrases(book).values())
 
     def pool(groups: tuple[str, ...], extra=lambda p: True) -> list[Phrase]:
-        return [p for p in known if p.group in groups and not p.asks_reply and extra(p)]
+        return [p for p in known if p.group in groups and not p.asks_reply and p.fits(month) and extra(p)]
 
     opening = pool(OPENING, lambda p: named or not p.greets)
     subjects = pool(SUBJECTS, lambda p: not p.text["en"].endswith("?"))

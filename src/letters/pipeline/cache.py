@@ -61,10 +61,18 @@ def document_key(html: str, data: CampaignData, job: Job, rules: str = "", asset
 
 @cache
 def _static_key() -> str:
-    """Fonts, letters' version and WeasyPrint's version (read without importing it)."""
-    from importlib.metadata import version
+    """Fonts, letters' version and the versions of the libraries that shape the output (read
+    without importing them): an upgrade of Babel or Jinja2 may change a document's words."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    digest = hashlib.sha256(f"{__version__} weasyprint {version('weasyprint')}".encode())
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "-"
+
+    libraries = " ".join(f"{n} {installed(n)}" for n in ("weasyprint", "jinja2", "babel", "fonttools", "pydyf", "pymorphy3"))
+    digest = hashlib.sha256(f"{__version__} {libraries}".encode())
     for font in sorted(FONT_DIR.glob("*.ttf")):
         digest.update(font.read_bytes())
     return digest.hexdigest()

@@ -8,6 +8,7 @@ reporter the caller passes in.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -41,6 +42,7 @@ from . import lint
 from .plan import Job
 from .wording import FILTERS, held_at
 
+ARRIVAL_DAYS = 21  # from the campaign's date to the letter in the prisoner's hands (domain.md: weeks)
 TEXTS = {"text": "texts/solidarity.yaml", "guidance": "texts/guidance.yaml"}
 CARD_TEXTS = "texts/cards/{variant}.yaml"  # a postcard design's words
 
@@ -78,6 +80,11 @@ class Composer:
         return {key: load_text(self.env, name) for key, name in TEXTS.items()}
 
     @cached_property
+    def arrival_month(self) -> int:
+        """The month a letter made today arrives in: post and censorship take about three weeks."""
+        return (self.data.date + dt.timedelta(days=ARRIVAL_DAYS)).month
+
+    @cached_property
     def phrasebook(self) -> dict[str, Any]:
         return load_text(self.env, phrasebook.FILE)
 
@@ -97,7 +104,8 @@ class Composer:
         if job.prisoner_id and job.product.audience == "authority":
             context["appeal"] = self.appeal(job)
         if job.product.name == "writer-sheet":
-            chosen = phrasebook.suggest(self.phrasebook, job.prisoner_id, job.writer, replies=self.data.campaign.replies)
+            chosen = phrasebook.suggest(self.phrasebook, job.prisoner_id, job.writer, replies=self.data.campaign.replies,
+                                        month=self.arrival_month)
             context["phrases"] = [{"id": p.id, "title": p.title, **p.text} for p in chosen]
             context["writer"] = job.writer
             context["tag"] = job.tag
@@ -146,7 +154,8 @@ class Composer:
         greeting = {lang: f"{text['greeting'][lang][prisoner.gender]} {names[lang]}!" for lang in ("be", "ru", "en")}
         if not named:
             greeting = dict(text["plain_greeting"])
-        opening, subject, wish = phrasebook.for_letter(self.phrasebook, prisoner.id, job.writer, named=named)
+        opening, subject, wish = phrasebook.for_letter(self.phrasebook, prisoner.id, job.writer, named=named,
+                                                       month=self.arrival_month)
         questions = text["questions"]
         topics = [t for t in prisoner.topics if t in questions] or ["default"]
         topic = phrasebook.rotate(topics, prisoner.id, job.writer, "question")

@@ -138,7 +138,10 @@ def build_lock(out_dir: Path) -> Iterator[None]:
     import fcntl
 
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LettersError(f"{out_dir}: cannot make the output folder ({exc.strerror})") from None
     path = out_dir / LOCK
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)

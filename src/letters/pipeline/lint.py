@@ -335,6 +335,8 @@ def read_campaign_rules(root: Path | None) -> dict[str, Any] | None:
         checked = _CampaignRules.model_validate(data)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise LettersError(f"{path}: not readable YAML: {exc}") from None
+    except RecursionError:
+        raise LettersError(f"{path}: nested too deeply to be a lint.yaml") from None
     except ValidationError as exc:
         first = from_validation(exc, data, path)[0]
         raise LettersError(f"{first} (expected rules: {{politics: {{words: [...], patterns: [...]}}}}, max_chars: N)") from None
@@ -505,6 +507,17 @@ def document_text(html: str) -> tuple[str, list[tuple[int, str]]]:
     return "\n".join(kept), images
 
 
+# Styles the lint cannot read: a linked or imported stylesheet can draw words (content:,
+# quotes:, counters) that the gate would never see, so a prisoner document may not fetch one.
+FETCHED_STYLES = re.compile(r"<link\b[^>]*\brel\s*=\s*['\"]?[^'\">]*stylesheet[^>]*>|@import\b[^;]*", re.I)
+FETCHED = Rule(
+    "fetched", "error",
+    "a stylesheet fetched from a file or imported can print words the lint never reads",
+    "DESIGN.md: every text sent to a prisoner passes the lint",
+    "put the styles in the template's own <style> block",
+)
+
+
 def lint_document(html: str, rules: Rules, exempt: Iterable[str]) -> list[Diagnostic]:
     """Lint a prisoner-audience document as rendered: its text, and any image it carries.
 
@@ -520,6 +533,7 @@ def lint_document(html: str, rules: Rules, exempt: Iterable[str]) -> list[Diagno
         text = "\n".join([text, *generated])
     found = lint_text(text, rules, exempt, check_length=False)
     found += [_finding(rules.images, line, 0, len(what), what) for line, what in images]
+    found += [_finding(FETCHED, 1, 0, len(m.group()[:60]), m.group()[:60]) for m in FETCHED_STYLES.finditer(html)]
     return sorted(found, key=lambda f: (f.line, f.column, f.code))
 
 

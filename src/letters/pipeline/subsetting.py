@@ -25,9 +25,13 @@ def path() -> str:
     """Which subsetter this process uses: "harfbuzz" or "fonttools"."""
     from weasyprint.pdf import fonts
 
-    if fonts.harfbuzz_subset is not None and fonts.harfbuzz.hb_version_atleast(4, 1, 0):
+    handle, harfbuzz = getattr(fonts, "harfbuzz_subset", None), getattr(fonts, "harfbuzz", None)
+    if handle is not None and harfbuzz is not None and harfbuzz.hb_version_atleast(4, 1, 0):
         return "harfbuzz"
     return "fonttools"
+
+
+_ORIGINAL: dict[str, Any] = {}  # WeasyPrint's own fallback, called whenever ours cannot serve
 
 
 def describe() -> str:
@@ -42,8 +46,11 @@ def install() -> None:
     """Use the faster fontTools path in this process where HarfBuzz's subsetter is missing."""
     from weasyprint.pdf import fonts
 
-    if path() == "fonttools" and fonts.Font._fonttools_subset is not _fonttools_subset:
-        fonts.Font._fonttools_subset = _fonttools_subset
+    original = getattr(getattr(fonts, "Font", None), "_fonttools_subset", None)
+    if path() != "fonttools" or original is None or original is _fonttools_subset:
+        return  # HarfBuzz serves, or a WeasyPrint without this method: leave it as it is
+    _ORIGINAL["subset"] = original
+    fonts.Font._fonttools_subset = _fonttools_subset
 
 
 def _options(hinting: bool, notdef_outline: bool) -> Any:
@@ -86,10 +93,8 @@ def _prepared(content: bytes, index: int, hinting: bool) -> bytes:
 def _fonttools_subset(font: Any, to_unicode: dict[int, Any], hinting: bool) -> None:
     """WeasyPrint's fontTools subsetting (weasyprint/pdf/fonts.py), reading a prepared copy
     of the font instead of decompiling and dropping its layout tables every time."""
-    from fontTools.ttLib import TTLibError
-
     try:
         prepared = _prepared(font.file_content, font.index, hinting)
         font.file_content = _subset(prepared, 0, to_unicode, _options(hinting, bool(font.missing)))
-    except TTLibError:
-        return  # as WeasyPrint does: the font is embedded whole
+    except Exception:  # a font or a WeasyPrint this path does not know: WeasyPrint's own way
+        _ORIGINAL["subset"](font, to_unicode, hinting)
