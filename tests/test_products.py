@@ -97,6 +97,7 @@ def test_a_design_without_its_picture_fails_that_document_and_never_prints_the_p
     ("products:\n  envelope-x: {base: envelope-dl, variant: b9}\n", "products.envelope-x.variant: unknown envelope size 'b9'"),
     ("products:\n  thing: {template: x.html, audience: censor, eligible: mail}\n", "products.thing.audience: expected 'prisoner', 'authority' or 'volunteer'"),
     ("envelopes:\n  b9: {title: B9, width: 10}\n", "envelopes.b9.height: is required but missing"),
+    ("products:\n  ../x: {base: letter}\n", "products.../x: a product's name is lower-case letters, digits and dashes"),
 ])
 def test_a_wrong_registry_entry_is_refused_naming_its_file_and_field(own, tmp_path, entry, error):
     path = own / "templates" / "products" / "70-wrong.yaml"

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core.errors import LettersError
-from ..core.files import write_atomic
+from ..core.files import inside, write_atomic
 from ..data.load import load_campaign
 from ..data.spreadsheet import csv_text
 from .ledger import Ledger, campaign_key, db_path
@@ -52,7 +52,7 @@ def make_archive(root: Path, person: str, out_dir: Path, db: Path | None = None)
         else:
             copy = f"documents/{doc['id']}-{doc['product']}.pdf"
             (out_dir / "documents").mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, out_dir / copy)
+            shutil.copyfile(source, inside(out_dir, copy, "a document number in the ledger"))
             result.copied += 1
         if note:
             result.missing.append(doc["id"])

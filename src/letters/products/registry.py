@@ -16,6 +16,7 @@ A file may hold three tables:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
@@ -147,6 +148,10 @@ def _label_sheet(name: str, spec: LabelSheetSpec) -> LabelSheet:
 def _entries(raw: dict[str, Any], products: dict[str, dict[str, Any]], file: str, problems: list[Diagnostic]) -> None:
     """Resolve `base:` and collect the product entries of one file, in its order."""
     for name, entry in (raw.get("products") or {}).items():
+        if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", str(name)):
+            problems.append(Diagnostic("a product's name is lower-case letters, digits and dashes (it names files)",
+                                       file=file, field=f"products.{name}"))
+            continue
         if not isinstance(entry, dict):
             problems.append(Diagnostic("expected a mapping of the product's fields", file=file, field=f"products.{name}"))
             continue
