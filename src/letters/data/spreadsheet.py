@@ -17,13 +17,10 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.error import YAMLError
 
 from ..core.diagnostics import Diagnostic, from_validation
 from ..core.errors import CampaignError, LettersError
@@ -31,6 +28,9 @@ from ..core.files import write_all, write_atomic
 from ..core.templates import builtin_templates_dir
 from .load import campaign_file_refusal, load_campaign, read_yaml
 from .models import Facility, Prisoner
+
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
 
 COLUMNS_FILE = "import/columns.yaml"
 MAX_CELL = 100_000  # characters in one cell: far beyond any profile, short of a runaway file
@@ -314,11 +314,11 @@ def merge(old: Any, new: dict, prefix: str = "") -> list[str]:
             known = {s.get("url") if isinstance(s, dict) else s for s in old[key]}  # a string is the profile's mistake
             for source in value:
                 if source["url"] not in known:
-                    old[key].append(CommentedMap(source))
+                    old[key].append(_mapping(source))
                     changed.append(f"{path}: + {source['url']}")
         elif _plain(old.get(key)) != _plain(value):
             changed.append(f"{path}: {_show(old.get(key))} -> {_show(value)}")
-            old[key] = CommentedMap(value) if isinstance(value, dict) else value
+            old[key] = _mapping(value) if isinstance(value, dict) else value
     return changed
 
 
@@ -337,7 +337,17 @@ def _show(value: Any) -> str:
 # ------------------------------------------------------------------ import
 
 
+def _mapping(items: Any = ()) -> Any:
+    """A mapping that keeps YAML comments (ruamel.yaml, imported only when a sheet is imported:
+    it is heavy, and `letters render` does not need it)."""
+    from ruamel.yaml.comments import CommentedMap
+
+    return CommentedMap(items)
+
+
 def _yaml() -> YAML:
+    from ruamel.yaml import YAML
+
     y = YAML()
     y.allow_unicode = True
     y.width = 120
@@ -360,11 +370,17 @@ def _load(y: YAML, path: Path) -> Any:
         raise LettersError(f"{path}: cannot read it to update it ({where}{reason.message}); fix it first (`letters check`)") from None
     try:
         data = y.load(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, YAMLError) as exc:
+    except (UnicodeDecodeError, _yaml_error()) as exc:
         raise LettersError(f"{path}: cannot read it to update it ({str(exc).splitlines()[0]}); fix it first (`letters check`)") from None
     if data is not None and not isinstance(data, dict):
         raise LettersError(f"{path}: expected a mapping; fix it first (`letters check`)")
     return data
+
+
+def _yaml_error() -> type[Exception]:
+    from ruamel.yaml.error import YAMLError
+
+    return YAMLError
 
 
 def _dump(y: YAML, data: Any) -> bytes:
@@ -391,8 +407,8 @@ def import_sheet(root: Path, sheet: Path, dry_run: bool = False, mapping: Path |
     result = ImportResult(unused=unused)
     y = _yaml()
     facilities_path = root / "facilities.yaml"
-    facilities = _load(y, facilities_path) if facilities_path.is_file() else CommentedMap()
-    facilities = facilities if facilities is not None else CommentedMap()
+    facilities = _load(y, facilities_path) if facilities_path.is_file() else _mapping()
+    facilities = facilities if facilities is not None else _mapping()
     profiles: dict[str, tuple[Path, Any, bool]] = {}
     for number, row in enumerate(table[start + 1 :], start=start + 2):
         if all(_blank(c) for c in row):
@@ -449,11 +465,11 @@ def _apply(root, y, number, headers, profile, facility, facilities, profiles, re
     if pid in profiles:
         return (headers.get("id", "id"), f"{pid} appears twice in the sheet")
     existing = _load(y, path) if path.is_file() else None
-    data = existing if existing is not None else CommentedMap()
+    data = existing if existing is not None else _mapping()
     note = data.get("facility_note")
     if isinstance(note, dict) and profile.get("facility_note") == note.get("en"):
         del profile["facility_note"]  # the sheet holds the English note only: keep the translations
-    trial = CommentedMap(_plain(data))
+    trial = _mapping(_plain(data))
     changed = merge(trial, profile)
     try:
         Prisoner.model_validate(_plain(trial))
