@@ -315,6 +315,8 @@ def test_every_lemma_in_the_rules_is_a_dictionary_form():
             for key in entry:
                 if key.startswith(LEMMA):
                     assert key[1:] in russian_lemmas(key[1:]), (rule.name, entry)
+                    # words under three letters are never lemmatised: write them as forms ("{за}")
+                    assert len(key) > 3, (rule.name, entry)
                 else:
                     assert key == WILDCARD or not key.startswith(LEMMA)
 
@@ -340,3 +342,31 @@ def test_a_prisoner_document_may_not_fetch_a_stylesheet_the_lint_cannot_read(cam
     result = build_campaign(root, tmp_path / "out", ["letter"], jobs=1)
     assert len(result.failures) == 2 and all("fetched" in f.message and "@import" in f.message for f in result.failures)
     assert not documents(result)
+
+
+@pytest.mark.parametrize("text,clean", [
+    ("Прочла «Войну и мир» целиком.", True),
+    ("Читаю Войну и мир Толстого.", True),
+    ("Толстой, «Война и мир», третий том.", True),
+    ("Перачытала «Вайну і мір» Талстога.", True),
+    ("Дзед быў партызанам у вайну.", True),
+    ("Синоптики обещают холодный фронт.", True),
+    ("Война и мир не уживаются в одной стране.", False),  # at the start of a sentence: the war
+    ("Вайна і мір ніколі не бываюць разам.", False),
+    ("Вайна ва Украіне не скончылася.", False),
+])
+def test_an_unless_pattern_keeps_a_title_or_an_idiom_and_not_the_war(text, clean):
+    assert (lint_text(text, RULES) == []) is clean, text
+
+
+def test_words_cut_into_pieces_and_belarusian_u_after_a_vowel_are_caught():
+    found = lint_text("Жыве Бе-ла-русь! Скорее бы св*обода. Гэтая ўлада баіцца.", RULES)
+    assert [(f.code, f.text) for f in found] == [("politics", "Жыве Бе-ла-русь"), ("politics", "св*обода"), ("regime", "ўлада")]
+    assert lint_text("Кто-то из-за снега опоздал, а бела-шэры кот спаў.", RULES) == []
+
+
+def test_a_campaign_adds_an_unless_pattern(campaign):
+    root = campaign("minimal")
+    (root / "lint.yaml").write_text("rules:\n  war:\n    unless: ['Вайна\\s+і\\s+мір']\n", encoding="utf-8")
+    rules = rules_for(root)
+    assert lint_text("Вайна і мір ніколі не бываюць разам.", rules) == [] and rules.digest != RULES.digest

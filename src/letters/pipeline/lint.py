@@ -48,6 +48,8 @@ PLAIN = re.compile(r"[\x20-\x7e\u00a1-\u00ac\u00ae-\u02ff\u0400-\u0482\u048a-\u0
 KEEP_MARKS = {"\u0306": frozenset("иИуУ"), "\u0308": frozenset("еЕіІ")}  # й, ў, ё, ї: letters, not accents
 MARKS = frozenset({"Mn", "Me", "Mc"})
 LETTER_GAP = re.compile(r"[\s.\-‐‑‒–—_·*]{1,3}")  # between spaced-out letters: "с в а", "С-в-а", "с.в.а"
+PIECE_GAP = re.compile(r"[.\-‐‑‒–—_·*/|+]{1,2}")  # inside a word cut into pieces: "Бе-ла-русь", "св*обода"
+MAX_PIECES = 8  # pieces of one cut word
 MAX_RUN = 40  # letters in one spaced-out word
 BELARUSIAN_ONLY = re.compile("[іўʼ]")  # a word with these is not Russian: no Russian lemma for it
 WILDCARD = "*"  # in a several-word entry: any one word ("вы * освободить": "вас скоро освободят")
@@ -56,8 +58,10 @@ PREFIX = 2  # a word is lemmatised when its first letters begin some lemma of th
 
 
 def normalize(word: str) -> str:
-    """Compare words as a reader would: case, ё/е and the apostrophe's spelling do not matter."""
-    return word.lower().replace("ё", "е").replace("’", "ʼ").replace("'", "ʼ")
+    """Compare words as a reader would: case, ё/е and the apostrophe's spelling do not matter,
+    nor Belarusian у/ў at the start of a word (ў after a vowel: "улада", "гэтая ўлада")."""
+    word = word.lower().replace("ё", "е").replace("’", "ʼ").replace("'", "ʼ")
+    return "у" + word[1:] if word.startswith("ў") else word
 
 
 @dataclass(frozen=True)
@@ -184,6 +188,7 @@ class Rule:
     forms: frozenset[tuple[str, ...]] = frozenset()
     patterns: tuple[re.Pattern[str], ...] = ()
     lemmas: frozenset[tuple[str, ...]] = frozenset()  # entries matched by lemma (keys "=lemma")
+    unless: tuple[re.Pattern[str], ...] = ()  # a finding inside a match of one of these is no finding («Война и мир»)
 
 
 Node = dict[Any, Any]  # a trie of keys; the key None holds the rules an entry ending there names
@@ -201,6 +206,7 @@ class Rules:
     prefixes: frozenset[str] = field(init=False, repr=False)  # first letters of the lemmas: which words to lemmatise
     keys_of: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)  # word as written -> its keys, once
     patterns: tuple[tuple[Rule, re.Pattern[str]], ...] = field(init=False, repr=False)  # every rule's, in order
+    guarded: bool = field(init=False, repr=False)  # some rule has `unless` patterns
 
     def __post_init__(self) -> None:
         trie: Node = {}
@@ -222,6 +228,7 @@ class Rules:
         object.__setattr__(self, "prefixes", frozenset(prefixes))
         object.__setattr__(self, "keys_of", {})
         object.__setattr__(self, "patterns", tuple((r, p) for r in self.rules.values() for p in r.patterns))
+        object.__setattr__(self, "guarded", any(r.unless for r in self.rules.values()))
 
     def keys(self, written: str) -> tuple[str, ...]:
         """What a word can match: itself normalised, and its Russian lemmas as "=lemma" keys.
@@ -267,7 +274,7 @@ class Rules:
         parts = [str(self.max_chars), "normal-line 1"]
         for rule in [*self.rules.values(), self.length, self.images]:
             parts += [rule.name, rule.severity, *sorted(" ".join(f) for f in rule.forms | rule.lemmas),
-                      *(p.pattern for p in rule.patterns)]
+                      *(p.pattern for p in rule.patterns), *("unless " + p.pattern for p in rule.unless)]
         if self.prefixes:
             parts.append(_dictionary_version())
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
@@ -283,7 +290,8 @@ def _rule(name: str, spec: dict[str, Any], where: str, endings: dict[str, list[s
         forms = frozenset(f for entry in spec.get("words", []) for f in expand(str(entry), endings))
         lemmas = frozenset(f for entry in spec.get("lemmas", []) for f in expand(str(entry), endings, lemmas=True))
         patterns = tuple(re.compile(p) for p in spec.get("patterns", []))
-        return Rule(name, spec["severity"], spec["why"], spec["source"], spec["suggestion"], forms, patterns, lemmas)
+        unless = tuple(re.compile(p) for p in spec.get("unless", []))
+        return Rule(name, spec["severity"], spec["why"], spec["source"], spec["suggestion"], forms, patterns, lemmas, unless)
     except KeyError as exc:
         raise LettersError(f"{where}: rule {name!r} needs {exc.args[0]!r}") from None
     except re.error as exc:
@@ -299,7 +307,7 @@ def load_rules(builtin: dict[str, Any], extra: dict[str, Any] | None = None, whe
     for name, spec in ((extra or {}).get("rules") or {}).items():
         if name not in specs:
             raise LettersError(f"{CAMPAIGN_FILE}: unknown rule {name!r}; expected one of {', '.join(n for n in specs if n not in BUILT_IN)}")
-        for key in ("words", "lemmas", "patterns"):
+        for key in ("words", "lemmas", "patterns", "unless"):
             specs[name][key] = [*specs[name].get(key, []), *(spec or {}).get(key, [])]
     max_chars = int((extra or {}).get("max_chars") or builtin["max_chars"])
     return Rules(
@@ -315,6 +323,7 @@ class _Additions(BaseModel):
     words: list[str] = []
     lemmas: list[str] = []
     patterns: list[str] = []
+    unless: list[str] = []
 
 
 class _CampaignRules(BaseModel):
@@ -340,7 +349,7 @@ def read_campaign_rules(root: Path | None) -> dict[str, Any] | None:
     except ValidationError as exc:
         first = from_validation(exc, data, path)[0]
         raise LettersError(f"{first} (expected rules: {{politics: {{words: [...], patterns: [...]}}}}, max_chars: N)") from None
-    for pattern in (p for extra in checked.rules.values() for p in extra.patterns):
+    for pattern in (p for extra in checked.rules.values() for p in [*extra.patterns, *extra.unless]):
         try:
             re.compile(pattern)
         except re.error as exc:
@@ -370,9 +379,17 @@ def _line_findings(number: int, line: str, rules: Rules) -> list[Diagnostic]:
     if sum(t.end() - t.start() == 1 for t in tokens) >= 3:
         for start, end, word in _spelled_out(text, tokens):
             spans.extend((rule, start, end) for rule in rules.whole(word))
+    if (joined := _cut_words(text, tokens)) is not None:  # also as words joined: "Жыве Бе-ла-русь"
+        joined_keys = [rules.keys(word) for _, _, word in joined]
+        for i, token_keys in enumerate(joined_keys):
+            if any(key in trie for key in token_keys):
+                for j, named in rules.matches(joined_keys, i):
+                    spans.extend((rule, joined[i][0], joined[j][1]) for rule in named)
     for rule, pattern in rules.patterns:
         for m in pattern.finditer(text):
             spans.append((rule, m.start(), m.end()))
+    if rules.guarded and spans:
+        spans = _not_excepted(text, spans)
     found = []
     for rule, start, end in spans:
         begin, finish = normal.span(start, end)
@@ -386,6 +403,15 @@ def _line_findings(number: int, line: str, rules: Rules) -> list[Diagnostic]:
     return found
 
 
+def _not_excepted(text: str, spans: list[tuple[Rule, int, int]]) -> list[tuple[Rule, int, int]]:
+    """The spans that no `unless` pattern of their rule covers: "войну" in «Войну и мир» is a book."""
+    covers: dict[str, list[tuple[int, int]]] = {}
+    for rule in {rule.name: rule for rule, _, _ in spans if rule.unless}.values():
+        covers[rule.name] = [m.span() for p in rule.unless for m in p.finditer(text)]
+    return [(rule, start, end) for rule, start, end in spans
+            if not any(a <= start and end <= b for a, b in covers.get(rule.name, ()))]
+
+
 def _spelled_out(text: str, tokens: list[re.Match[str]]) -> Iterable[tuple[int, int, str]]:
     """Words written letter by letter ("с в а б о д а", "С-в-а-б-о-д-а"): (start, end, the
     letters joined) for every stretch of three or more single letters in a row."""
@@ -396,11 +422,30 @@ def _spelled_out(text: str, tokens: list[re.Match[str]]) -> Iterable[tuple[int, 
             run.append(token)
             continue
         if len(run) >= 3:
-            letters = [normalize(t.group()) for t in run]
+            letters = [t.group() for t in run]
             for a in range(len(run) - 2):
                 for b in range(a + 3, min(len(run), a + MAX_RUN) + 1):
-                    yield run[a].start(), run[b - 1].end(), "".join(letters[a:b])
+                    yield run[a].start(), run[b - 1].end(), normalize("".join(letters[a:b]))
         run = [token] if token is not None and len(token.group()) == 1 else []
+
+
+def _cut_words(text: str, tokens: list[re.Match[str]]) -> list[tuple[int, int, str]] | None:
+    """The line's words with each word cut into pieces by hyphens, dots or asterisks with
+    no space ("Бе-ла-русь", "св*обода", "сва.бо.да") joined into one: (start, end, word);
+    None if no word is cut. Hyphenated words ("бела-чырвона-белы", "кто-то") are joined
+    too, which only matters when the joined word is one the rules name."""
+    words: list[tuple[int, int, str]] = []
+    cut = False
+    previous: re.Match[str] | None = None
+    for token in tokens:
+        if previous is not None and PIECE_GAP.fullmatch(text, previous.end(), token.start()):
+            start, _, word = words[-1]
+            words[-1] = (start, token.end(), word + token.group())
+            cut = True
+        else:
+            words.append((token.start(), token.end(), token.group()))
+        previous = token
+    return words if cut else None
 
 
 def _overlaps(a: Diagnostic, b: Diagnostic) -> bool:
