@@ -22,6 +22,7 @@ from .data import messages, spreadsheet
 from .data.load import CampaignData, campaign_file_refusal, load_campaign
 from .data.models import PrintSettings
 from .organize import archive, birthdays, ledger, packs
+from .organize.desk import Desk, clean_text
 from .pipeline import lint, manifest, subsetting
 from .pipeline.bundles import make_bundles, plan_bundles
 from .pipeline.compose import Composer
@@ -48,6 +49,7 @@ __all__ = [
     "BuildResult",
     "CampaignError",
     "Check",
+    "Desk",
     "Diagnostic",
     "LettersError",
     "Progress",
@@ -55,6 +57,7 @@ __all__ = [
     "build_campaign",
     "builtin_registry",
     "check_campaign",
+    "clean_text",
     "doctor",
     "export_csv",
     "import_sheet",

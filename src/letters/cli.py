@@ -532,6 +532,28 @@ def merge(out_dir: Path, shards: tuple[Path, ...], duplex: str, campaign: Path |
 
 
 @main.command()
+@click.argument("campaign", type=CAMPAIGN)
+@click.option("--host", help="The address to listen on: 127.0.0.1 (this computer only) unless --lan.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="0 picks a free port.")
+@click.option("--lan", is_flag=True, help="Let phones and laptops on the event's network in, on --host only; "
+              "every page then needs the access code printed at start.")
+@click.option("--include-stale", is_flag=True, help="Offer people whose data is past its re-verification date.")
+@click.option("--locale", help="The page's language, from a translation in the package (default: English).")
+@DB
+def serve(campaign: Path, host: str | None, port: int, lan: bool, include_stale: bool, locale: str | None,
+          db: Path | None) -> None:
+    """Start the volunteers' page for CAMPAIGN in a browser: choose someone, write a
+    letter with the lint checking it as you type, see the printed page, then
+    download the PDF or send it to the organizer (into CAMPAIGN/messages/ and
+    the ledger). The organizer's page (/organizer, with the code printed at
+    start) approves, returns and prints the letters.
+    """
+    from .web.serve import serve as run
+
+    run(campaign, host, port, lan, db, include_stale, locale, say=lambda line: click.echo(line, err=False))
+
+
+@main.command()
 @click.option("--campaign", type=CAMPAIGN, help="Also check this campaign's ledger (letters.sqlite, or $LETTERS_DB).")
 @DB
 def doctor(campaign: Path | None, db: Path | None) -> None:

@@ -17,6 +17,7 @@ from ..core.errors import LettersError
 from .models import SLUG
 
 FOLDER = "messages"
+RETURNED = ".returned"  # the suffix a returned letter's file gets: kept, but never built
 MAX_BYTES = 100_000  # a letter is a page; a larger file is not a message
 BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")  # marks and overrides that reorder text
 
@@ -36,16 +37,22 @@ class Message:
     name: str
 
 
-def language_of(text: str, hint: str | None = None) -> str:
-    """'be' or 'ru': from letters only one of the two alphabets has, or from `hint`
-    (a `.be.txt` / `.ru.txt` file name, or --lang) when the text has neither."""
+def letters_say(text: str) -> str | None:
+    """'be' or 'ru' by the letters only one of the two alphabets has; None when it has neither.
+    An empty text, or one that mixes the two, is refused."""
     if not re.search(r"[^\W\d_]", text):
         raise LettersError("is empty: write the message, or remove the file")
     lower = text.lower()
     be, ru = bool(re.search(r"[ўі]", lower)), bool(re.search(r"[ищъ]", lower))
     if be and ru:
         raise LettersError("mixes Belarusian (ў, і) and Russian (и, щ, ъ) letters: write the whole message in one language")
-    told = "be" if be else "ru" if ru else None
+    return "be" if be else "ru" if ru else None
+
+
+def language_of(text: str, hint: str | None = None) -> str:
+    """'be' or 'ru': from letters only one of the two alphabets has, or from `hint`
+    (a `.be.txt` / `.ru.txt` file name, or --lang) when the text has neither."""
+    told = letters_say(text)
     if told and hint and told != hint:
         raise LettersError(f"is marked {hint!r} but written in {told!r}")
     if told or hint:
@@ -74,6 +81,12 @@ def read(path: Path) -> str:
         raise LettersError("not UTF-8 text; save it as UTF-8") from None
     except OSError as exc:
         raise LettersError(f"cannot read it: {exc.strerror}") from None
+    return refuse_unsafe(text)
+
+
+def refuse_unsafe(text: str) -> str:
+    """The text, unless it holds what no letter may: NUL bytes, or characters that reorder
+    the printed words (a file and a text typed on the page are checked alike)."""
     if "\0" in text:
         raise LettersError("not a text file (it holds NUL bytes)")
     if found := BIDI.search(text):
@@ -110,8 +123,8 @@ def find(root: Path, people: set[str]) -> tuple[list[Message], list[Diagnostic]]
     if not folder.is_dir():
         return found, problems
     for path in sorted(folder.rglob("*")):
-        if path.is_dir():
-            continue
+        if path.is_dir() or path.name.startswith(".") or path.name.endswith(RETURNED):
+            continue  # a file being written, or a letter an organizer returned (kept, never printed)
         relative = path.relative_to(root)
         if len(relative.parts) != 3 or path.suffix != ".txt":
             problems.append(Diagnostic("a message must be messages/<prisoner-id>/<name>.txt", code="message", file=relative))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +68,25 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE documents ADD COLUMN pack TEXT REFERENCES packs (id)",
         "ALTER TABLE documents ADD COLUMN volunteer TEXT",
     ],
+    [  # letters written on the volunteers' page (letters serve), before an organizer prints them
+        """CREATE TABLE submissions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            campaign TEXT NOT NULL,
+            prisoner TEXT NOT NULL,
+            lang TEXT NOT NULL,
+            path TEXT NOT NULL,
+            volunteer TEXT,
+            written_on TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'written' CHECK (state IN ('written', 'approved', 'returned', 'printed')),
+            note TEXT,
+            document TEXT,
+            receipt TEXT NOT NULL UNIQUE,
+            UNIQUE (campaign, path)
+        )""",
+        "CREATE INDEX submissions_by_state ON submissions (campaign, state)",
+    ],
 ]
+STATES = ("written", "approved", "returned", "printed")
 VERSION = len(MIGRATIONS)
 
 
@@ -278,6 +296,89 @@ class Ledger:
                         "pack": pack.split(":", 1)[1] if pack else None, "volunteer": volunteer, "path": path,
                         "sha256": digest, "events": [{"kind": k, "on": d} for k, d in events]})
         return out
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A letter written on the volunteers' page: its file under messages/, and where it stands."""
+
+    id: int
+    campaign: str
+    prisoner: str
+    lang: str
+    path: str  # relative to the campaign folder
+    volunteer: str | None
+    written_on: str
+    state: str
+    note: str | None
+    document: str | None
+    receipt: str  # the writer's own link to it (a random token, never the row number)
+
+
+SUBMISSION_COLUMNS = "id, campaign, prisoner, lang, path, volunteer, written_on, state, note, document, receipt"
+
+
+class Submissions:
+    """The ledger's table of letters written on the page; methods of their own, so that a
+    reader finds every SQL statement about them in one place."""
+
+    def __init__(self, book: Ledger):
+        self.book = book
+
+    def add(self, campaign: str, prisoner: str, lang: str, volunteer: str | None, on: dt.date,
+            receipt: str, place: Callable[[int], str]) -> Submission:
+        """Record one letter and write its file in the same transaction: `place(number)` writes
+        the file and returns its path. If writing fails, the row is rolled back; if the
+        commit fails, the caller removes the file. So each letter is one row and one file."""
+        with self.book.transaction() as db:
+            number = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM submissions").fetchone()[0]
+            path = place(number)
+            db.execute("INSERT INTO submissions (id, campaign, prisoner, lang, path, volunteer, written_on, receipt) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (number, campaign, prisoner, lang, path, volunteer, on.isoformat(), receipt))
+        return self.get(campaign, number)
+
+    def get(self, campaign: str, number: int) -> Submission:
+        row = self.book.db.execute(f"SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE campaign = ? AND id = ?",
+                                   (campaign, number)).fetchone()
+        if row is None:
+            raise LettersError(f"no letter number {number} in {campaign}")
+        return Submission(*row)
+
+    def by_receipt(self, campaign: str, receipt: str) -> Submission | None:
+        row = self.book.db.execute(f"SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE campaign = ? AND receipt = ?",
+                                   (campaign, receipt)).fetchone()
+        return Submission(*row) if row else None
+
+    def all(self, campaign: str, states: tuple[str, ...] = STATES) -> list[Submission]:
+        rows = self.book.db.execute(
+            f"SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE campaign = ? AND state IN ({','.join('?' * len(states))}) "
+            "ORDER BY id", (campaign, *states)).fetchall()
+        return [Submission(*row) for row in rows]
+
+    def review(self, campaign: str, number: int, state: str, note: str | None) -> Submission:
+        """Approve or return a letter that is not yet printed."""
+        if state not in ("approved", "returned"):
+            raise LettersError(f"a letter is approved or returned, not {state!r}")
+        with self.book.transaction() as db:
+            changed = db.execute("UPDATE submissions SET state = ?, note = ? WHERE campaign = ? AND id = ? AND state != 'printed'",
+                                 (state, note, campaign, number)).rowcount
+        if not changed:
+            raise LettersError(f"letter {number} is printed already, or not in {campaign}")
+        return self.get(campaign, number)
+
+    def printed(self, campaign: str, documents: dict[int, Generated]) -> None:
+        """Mark approved letters printed, and record their documents, in one transaction."""
+        with self.book.transaction() as db:
+            self.book._insert(db, list(documents.values()))
+            db.executemany("UPDATE submissions SET state = 'printed', document = ? WHERE campaign = ? AND id = ?",
+                           [(doc.id, campaign, number) for number, doc in documents.items()])
+
+    def waiting(self, campaign: str) -> dict[str, int]:
+        """Per person: letters written on the page and not yet printed nor returned (they count
+        as written when the page chooses whom to write to next)."""
+        rows = self.book.db.execute("SELECT prisoner, COUNT(*) FROM submissions WHERE campaign = ? "
+                                    "AND state IN ('written', 'approved') GROUP BY prisoner", (campaign,))
+        return dict(rows.fetchall())
 
 
 def _create(path: Path) -> None:

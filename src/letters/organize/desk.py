@@ -1,0 +1,391 @@
+"""The volunteers' desk: what the web page does, as plain Python over one campaign.
+
+A volunteer chooses someone to write to (the least written first, from the
+ledger), writes in Belarusian or Russian with the lint checking every word,
+sees the real page, then downloads the PDF or sends the letter to the
+organizer. A sent letter is one file, `messages/<person>/web-<n>.<lang>.txt`,
+and one ledger row, made in one transaction. The organizer approves or
+returns each letter and prints the approved ones as one duplex-ready PDF.
+
+The desk holds the campaign, one composer and the process's renderer;
+WeasyPrint is not thread-safe, so one render runs at a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import secrets
+import tempfile
+import threading
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ..core.diagnostics import Diagnostic
+from ..core.errors import LettersError
+from ..core.files import inside
+from ..data import messages, phrasebook
+from ..data.load import CampaignData, load_campaign
+from ..pipeline import lint
+from ..pipeline.bundles import merge_pdfs
+from ..pipeline.compose import Composer
+from ..pipeline.engine import check_pages, file_roots, gate
+from ..pipeline.outputs import png
+from ..pipeline.plan import Job, languages, mail_refusal
+from ..pipeline.render import Renderer
+from .ledger import Counts, Generated, Ledger, Submission, Submissions, campaign_key, db_path, letters_of
+
+LETTER = "letter"
+NAME_LIMIT = 60  # a volunteer's name, kept in the ledger only
+ENVELOPE = "envelope-dl"
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone a volunteer can write to, as the choosing page shows them."""
+
+    id: str
+    name: str  # in Latin letters
+    names: dict[str, str]  # "be" and "ru": first and last name
+    letters: int  # letters so far: generated, and written on the page but not yet printed
+    languages: tuple[str, ...]
+    topics: tuple[str, ...]
+    birthday: dt.date | None  # the date of birth, when known to the day
+    photo: str | None
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A letter in the organizer's queue, with the lint's findings on it now."""
+
+    submission: Submission
+    text: str
+    findings: list[Diagnostic]
+
+    @property
+    def clean(self) -> bool:
+        return not lint.errors(self.findings)
+
+
+class Desk:
+    """One campaign on the page. Reloads nothing: restart the page after editing the campaign."""
+
+    def __init__(self, root: Path, db: Path | None = None, include_stale: bool = False):
+        self.root = Path(root)
+        self.data: CampaignData = replace(load_campaign(self.root), include_stale=include_stale)
+        self.db = db_path(self.root, db)
+        self.key = campaign_key(self.root)
+        self.rules = lint.rules_for(self.root)
+        self.composer = Composer(self.data)
+        self._render_lock = threading.Lock()
+
+    # ------------------------------------------------------------ choosing
+
+    def people(self, lang: str | None = None, topic: str | None = None, birthdays_in: int | None = None) -> list[Person]:
+        """Who can receive mail, least written first (then by name): the first is the default."""
+        counts = self.letters_so_far()
+        found = []
+        for pid, prisoner in self.data.prisoners.items():
+            if mail_refusal(prisoner, self.data) is not None:
+                continue
+            person = self._person(pid, counts.get(pid, 0))
+            born = person.birthday
+            if ((lang and lang not in person.languages) or (topic and topic not in person.topics)
+                    or (birthdays_in and (born is None or born.month != birthdays_in))):
+                continue
+            found.append(person)
+        return sorted(found, key=lambda p: (p.letters, p.name, p.id))
+
+    def person(self, pid: str) -> Person:
+        """One person who can receive mail, or a clear error (an id is never trusted)."""
+        prisoner = self.data.prisoners.get(pid)
+        if prisoner is None:
+            raise LettersError(f"no person {pid!r} in this campaign")
+        if reason := mail_refusal(prisoner, self.data):
+            raise LettersError(f"{pid} cannot receive letters now: {reason}")
+        return self._person(pid, self.letters_so_far().get(pid, 0))
+
+    def _person(self, pid: str, letters: int) -> Person:
+        prisoner = self.data.prisoners[pid]
+        names = prisoner.names
+        born = prisoner.birth_date if isinstance(prisoner.birth_date, dt.date) else None
+        return Person(pid, f"{names.latin.first} {names.latin.last}",
+                      {"be": f"{names.be.first} {names.be.last}", "ru": f"{names.ru.first} {names.ru.last}"},
+                      letters, tuple(self.languages_for(pid)), tuple(prisoner.topics), born, prisoner.photo)
+
+    def languages_for(self, pid: str) -> list[str]:
+        """The languages a letter to this person can be written in (the campaign's; Russian
+        only for a prison in Russia)."""
+        offered = [lang for lang in languages(self.letter, self.data) if lang in ("be", "ru")]
+        facility = self.data.facilities.get(self.data.prisoners[pid].facility or "")
+        return ["ru"] if facility is not None and facility.country == "RU" else offered
+
+    @property
+    def letter(self):
+        return self.data.registry.product(LETTER)
+
+    def topics(self) -> list[str]:
+        return sorted({t for pid, p in self.data.prisoners.items() for t in p.topics if mail_refusal(p, self.data) is None})
+
+    def letters_so_far(self) -> dict[str, int]:
+        """Per person: letters generated (ledger) plus letters written on the page and waiting."""
+        if not self.db.is_file():
+            return {}
+        with Ledger(self.db) as book:
+            counts = {pid: c.generated for pid, c in book.counts(self.key, letters_of(self.data)).items()}
+            for pid, waiting in Submissions(book).waiting(self.key).items():
+                counts[pid] = counts.get(pid, 0) + waiting
+        return counts
+
+    def about(self, pid: str, lang: str) -> dict[str, Any]:
+        """What the writing page shows of a person: what the writer's sheet receives (who they
+        are, interests, do and don't, the address to copy), for the volunteer's eyes only."""
+        self.person(pid)
+        job = Job(self.data.registry.product("writer-sheet"), pid, lang, self.data.campaign.paper)
+        context = self.composer.context(job)
+        about = {key: context[key] for key in ("prisoner", "name", "facility", "held_at", "address", "guidance")}
+        guidance = about["guidance"]  # the page checks the words itself: no advice to run the command line
+        about["guidance"] = {**guidance, "do": [item for item in guidance["do"] if "letters lint" not in item]}
+        return about
+
+    def photo(self, pid: str) -> Path | None:
+        """The person's photo file (inside the campaign's photos/ folder), if any."""
+        prisoner = self.data.prisoners.get(pid)
+        if prisoner is None or not prisoner.photo:
+            return None
+        path = inside(self.root, prisoner.photo, "a photo")
+        return path if path.is_file() else None
+
+    def phrases(self) -> list[phrasebook.Phrase]:
+        """The phrasebook's sentences that fit a letter arriving about three weeks from now, in
+        the book's order (greetings first)."""
+        month = self.composer.arrival_month
+        chosen = [p for p in phrasebook.phrases(self.composer.phrasebook).values() if p.fits(month)]
+        return [p for p in chosen if self.data.campaign.replies or not p.asks_reply]
+
+    def phrase_groups(self) -> list[tuple[str, list[phrasebook.Phrase]]]:
+        """The phrases by group, as the page lists them: (the group's title, its phrases)."""
+        groups: dict[str, list[phrasebook.Phrase]] = {}
+        for phrase in self.phrases():
+            groups.setdefault(phrase.title, []).append(phrase)
+        return list(groups.items())
+
+    # ------------------------------------------------------------ writing
+
+    def check(self, text: str, lang: str) -> list[Diagnostic]:
+        """The lint's findings on a letter as typed, and a finding for a text that cannot be one
+        (empty, in the other language, holding characters that reorder the words)."""
+        text = clean_text(text)
+        try:
+            messages.refuse_unsafe(text)
+            told = messages.letters_say(text)
+        except LettersError as exc:
+            return [Diagnostic(f"The letter {exc.format_message()}", code="text")]
+        if told and told != lang:
+            names = {"be": "Belarusian", "ru": "Russian"}
+            return [Diagnostic(f"This reads as {names[told]}, not {names[lang]}: choose {names[told]} above, "
+                               f"or write in {names[lang]}", code="text")]
+        return lint.lint_text(text, self.rules)
+
+    def render(self, pid: str, text: str, lang: str, envelope: str | None = None) -> tuple[bytes, int]:
+        """The letter as the build makes it (a PDF and its page count), refused when the lint
+        refuses it; with `envelope` (an envelope product), its envelope after it."""
+        self.person(pid)
+        refuse_unsendable(self.check(text, lang))
+        with tempfile.TemporaryDirectory(prefix="letters-web-") as folder:
+            path = Path(folder) / f"web.{lang}.txt"
+            path.write_text(clean_text(text), encoding="utf-8")
+            jobs = [self._letter_job(pid, lang, path)]
+            if envelope:
+                jobs.append(self._envelope_job(pid, envelope))
+            return self._render_jobs(jobs, f"Letter to {self.data.prisoners[pid].names.latin.first}", pad_letters=0)
+
+    def preview(self, pid: str, text: str, lang: str) -> bytes:
+        """A PNG of the letter's first page, from the same renderer as the build."""
+        pdf, _ = self.render(pid, text, lang)
+        return png.png_bytes(png.page_images(pdf)[0])
+
+    def submit(self, pid: str, text: str, lang: str, volunteer: str | None = None) -> Submission:
+        """Send a letter to the organizer: its file under messages/<person>/ and its ledger row,
+        in one transaction. Refused when the lint refuses it; the name is never printed."""
+        self.person(pid)
+        text = clean_text(text)
+        refuse_unsendable(self.check(text, lang))
+        name = clean_name(volunteer)
+        folder = self.root / messages.FOLDER / pid
+        inside(self.root, f"{messages.FOLDER}/{pid}", "a message folder")
+
+        def place(number: int) -> str:
+            path = folder / f"web-{number}.{lang}.txt"
+            folder.mkdir(parents=True, exist_ok=True)
+            write_new(path, text.encode("utf-8"))
+            written.append(path)
+            return str(path.relative_to(self.root))
+
+        written: list[Path] = []
+        try:
+            with Ledger(self.db) as book:
+                return Submissions(book).add(self.key, pid, lang, name, dt.date.today(), secrets.token_urlsafe(16), place)
+        except BaseException:
+            for path in written:  # the row was not committed: neither is the file
+                path.unlink(missing_ok=True)
+            raise
+
+    def receipt(self, token: str) -> Submission | None:
+        """A writer's own letter, by the token of their receipt link."""
+        if not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", token or "") or not self.db.is_file():
+            return None
+        with Ledger(self.db) as book:
+            return Submissions(book).by_receipt(self.key, token)
+
+    # ------------------------------------------------------------ the organizer
+
+    def queue(self, states: tuple[str, ...] = ("written", "approved", "returned", "printed")) -> list[Queued]:
+        """Letters written on the page, oldest first, each linted again as it is now."""
+        if not self.db.is_file():
+            return []
+        with Ledger(self.db) as book:
+            found = Submissions(book).all(self.key, states)
+        out = []
+        for sub in found:
+            text = self._text(sub)
+            out.append(Queued(sub, text, lint.lint_text(text, self.rules) if text else
+                              [Diagnostic("the letter's file is missing", code="text")]))
+        return out
+
+    def stats(self) -> list[Any]:
+        """Per person who can receive mail: letters generated, sent, returned, replies (from the ledger)."""
+        counts = {}
+        if self.db.is_file():
+            with Ledger(self.db) as book:
+                counts = book.counts(self.key, letters_of(self.data))
+        people = sorted(set(counts) | {pid for pid, p in self.data.prisoners.items() if mail_refusal(p, self.data) is None})
+        return [counts.get(pid) or Counts(pid) for pid in people if pid in self.data.prisoners]
+
+    def waiting(self) -> dict[str, int]:
+        """Per person: letters written on the page, not yet printed nor returned."""
+        if not self.db.is_file():
+            return {}
+        with Ledger(self.db) as book:
+            return Submissions(book).waiting(self.key)
+
+    def review(self, number: int, approve: bool, note: str | None = None) -> Submission:
+        """Approve a letter for printing, or return it (with a note for its writer). A returned
+        letter's file is set aside (`.returned`), so no build prints it."""
+        note = (note or "").strip()[:500] or None
+        with Ledger(self.db, create=False) as book:
+            table = Submissions(book)
+            current = table.get(self.key, number)
+            if approve and lint.errors(lint.lint_text(self._text(current), self.rules)):
+                raise LettersError(f"letter {number} has lint errors now; return it instead")
+            done = table.review(self.key, number, "approved" if approve else "returned", note)
+        self._set_aside(done, returned=not approve)
+        return done
+
+    def print_approved(self, numbers: list[int] | None = None, with_: str = "labels") -> tuple[bytes, int]:
+        """The approved letters (or the given ones) as one PDF: each letter padded to an even
+        page count for duplex, then a label sheet for them (or their envelopes, `with_` an
+        envelope product). They are recorded in the ledger as generated, and marked printed."""
+        chosen = [q for q in self.queue(("approved", "printed")) if (q.submission.id in numbers if numbers else
+                                                                     q.submission.state == "approved")]
+        if not chosen:
+            raise LettersError("no approved letter to print")
+        if unclean := [q.submission.id for q in chosen if not q.clean]:
+            raise LettersError(f"letters {', '.join(map(str, unclean))} have lint errors now; return them")
+        jobs = [self._letter_job(q.submission.prisoner, q.submission.lang, self.root / q.submission.path) for q in chosen]
+        extra: list[Job] = []
+        if with_ == "labels":
+            spec = self.data.registry.product("labels")
+            people = tuple(dict.fromkeys(q.submission.prisoner for q in chosen))
+            extra = [Job(spec, None, languages(spec, self.data)[0], self.data.campaign.paper, members=people)]
+        elif with_ in self.data.registry.named("envelope"):
+            extra = [self._envelope_job(pid, with_) for pid in dict.fromkeys(q.submission.prisoner for q in chosen)]
+        elif with_ != "none":
+            raise LettersError(f"print with labels, none or an envelope ({', '.join(self.data.registry.named('envelope'))}), not {with_!r}")
+        pdf, pages = self._render_jobs(jobs + extra, f"{self.data.campaign.title}: letters to print", pad_letters=len(jobs))
+        today = dt.date.today()
+        documents = {q.submission.id: Generated(job.doc_id, self.key, q.submission.prisoner, LETTER, job.lang, today,
+                                                volunteer=q.submission.volunteer)
+                     for q, job in zip(chosen, jobs, strict=True)}
+        with Ledger(self.db, create=False) as book:
+            Submissions(book).printed(self.key, documents)
+        return pdf, pages
+
+    # ------------------------------------------------------------ inside
+
+    def _letter_job(self, pid: str, lang: str, message: Path) -> Job:
+        return Job(self.letter, pid, lang, self.data.campaign.paper, message=str(message))
+
+    def _envelope_job(self, pid: str, envelope: str) -> Job:
+        if envelope not in self.data.registry.named("envelope"):
+            raise LettersError(f"no envelope {envelope!r}; choose one of {', '.join(self.data.registry.named('envelope'))}")
+        spec = self.data.registry.product(envelope)
+        return Job(spec, pid, languages(spec, self.data)[0], self.data.campaign.paper)
+
+    def _render_jobs(self, jobs: list[Job], title: str, pad_letters: int) -> tuple[bytes, int]:
+        """Compose and render jobs one by one (the lint's gate on each), then join them: the
+        first `pad_letters` padded for duplex. One job's PDF is returned as it is."""
+        parts = []
+        with self._render_lock:
+            for job in jobs:
+                html = self.composer.html(job)
+                gate(self.composer, job, html)
+                pdf, pages = Renderer.shared().render(html, base_dir=self.root, roots=file_roots(self.data))
+                check_pages(job, pages)
+                parts.append((pdf, pages))
+        if len(parts) == 1:
+            return parts[0]
+        return merge_pdfs([pdf for pdf, _ in parts], title, [i < pad_letters for i in range(len(parts))])
+
+    def _text(self, sub: Submission) -> str:
+        path = self.root / sub.path
+        for candidate in (path, path.with_name(path.name + messages.RETURNED)):
+            if candidate.is_file():
+                return candidate.read_text(encoding="utf-8")
+        return ""
+
+    def _set_aside(self, sub: Submission, returned: bool) -> None:
+        """A returned letter's file gets `.returned` (no build prints it); an approved one loses it."""
+        path = self.root / sub.path
+        aside = path.with_name(path.name + messages.RETURNED)
+        source, target = (path, aside) if returned else (aside, path)
+        if source.is_file() and not target.exists():
+            os.replace(source, target)
+
+
+def clean_text(text: str) -> str:
+    """A letter as typed in a browser: Windows line ends made plain, outer space removed."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def clean_name(name: str | None) -> str | None:
+    """The volunteer's name as given (optional; kept in the ledger, never printed)."""
+    name = " ".join((name or "").split())
+    if not name:
+        return None
+    if len(name) > NAME_LIMIT or CONTROL.search(name) or messages.BIDI.search(name):
+        raise LettersError(f"a name is at most {NAME_LIMIT} plain characters")
+    return name
+
+
+def refuse_unsendable(findings: list[Diagnostic]) -> None:
+    if refused := [f for f in findings if f.severity == "error"]:
+        raise LettersError(f"the letter cannot be sent yet: {len(refused)} problem(s), first: {lint.short(refused[0])}")
+
+
+def write_new(path: Path, data: bytes) -> None:
+    """Write a file that must not exist yet (never over another letter), whole or not at all."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(tmp, path)  # fails if the name is taken
+    except FileExistsError:
+        raise LettersError(f"{path.name} exists already in {path.parent}; nothing was written") from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
