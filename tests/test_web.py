@@ -332,3 +332,16 @@ def test_thirty_volunteers_sending_at_once_lose_no_letter_and_make_no_duplicate(
     assert texts == {f"{CLEAN} Пішу {i}." for i in range(1, 31)}
     with sqlite3.connect(server.campaign / "letters.sqlite") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_campaign_where_nobody_can_receive_letters_says_so(evening: Path):
+    for profile in (evening / "prisoners").glob("*.yaml"):
+        profile.write_text(profile.read_text(encoding="utf-8").replace("correspondence: open", "correspondence: banned"),
+                           encoding="utf-8")
+    running = start(evening)
+    try:
+        assert any("nobody can receive letters now" in line for line in running.output)
+        page = Client(running).get("/").text
+        assert "Nobody in this campaign can receive letters now" in page and "data-person" not in page
+    finally:
+        running.stop()

@@ -171,8 +171,9 @@ def create_app(desk: api.Desk, settings: Settings) -> Flask:
         birthdays = request.args.get("birthdays") == "1"
         month = dt.date.today().month
         people = desk.people(lang, topic, month if birthdays else None)
+        anyone = bool(people) or bool(desk.people())
         return render_template("choose.html", people=people, lang=lang, topic=topic, birthdays=birthdays,
-                               topics=desk.topics(), month=month)
+                               topics=desk.topics(), month=month, anyone=anyone)
 
     @app.get("/write/<pid>")
     def write(pid: str):

@@ -70,6 +70,8 @@ def serve(campaign: Path, host: str | None = None, port: int = 8000, lan: bool =
         say(f"  volunteers need the access code {volunteer} (the organizer's page shows it as a QR code)")
     people = len(desk.people())
     say(f"  {people} {'person' if people == 1 else 'people'} can receive letters; letters go to {Path(campaign) / 'messages'} and {desk.db}")
+    if not people:
+        say("  nobody can receive letters now: `letters check` says why (data past its re-verification date? add --include-stale)")
     say("  press Ctrl-C to stop")
     try:
         server.run()
