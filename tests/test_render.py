@@ -246,3 +246,16 @@ def test_the_glyph_check_catches_a_fallback_font(tmp_path):
     (tmp_path / "fallback.pdf").write_bytes(pdf)
     with pytest.raises(AssertionError, match="unbundled font"):
         assert_every_glyph_covered(tmp_path / "fallback.pdf")
+
+
+def test_the_quick_library_lookup_finds_what_ctypes_finds_and_is_undone():
+    import ctypes.util
+
+    from letters.pipeline.render import quick_library_lookup
+
+    original = ctypes.util.find_library
+    expected = {name: original(name) for name in ("pango-1.0", "gobject-2.0", "libpango-1.0-0", "no-such-library")}
+    with quick_library_lookup():
+        found = {name: ctypes.util.find_library(name) for name in expected}
+    assert found == expected and expected["pango-1.0"] and expected["no-such-library"] is None
+    assert ctypes.util.find_library is original

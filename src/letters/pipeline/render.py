@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -44,11 +45,48 @@ PANGO_HINT = (
 def weasyprint_module() -> Any:
     """Import WeasyPrint, turning a missing system library into a clear instruction."""
     try:
-        import weasyprint
+        with quick_library_lookup():
+            import weasyprint
     except OSError as exc:
         raise SystemLibraryError(PANGO_HINT.format(error=exc)) from None
     subsetting.install()
     return weasyprint
+
+
+@contextmanager
+def quick_library_lookup() -> Iterator[None]:
+    """While WeasyPrint imports, answer `ctypes.util.find_library` from one `ldconfig -p`.
+
+    WeasyPrint tries each system library under several names (Windows' and macOS'
+    first); on Linux every miss makes ctypes run ldconfig and then gcc, about 0.6 s of
+    a cold `letters render`. One listing answers them all. Elsewhere, or without
+    ldconfig, the standard lookup runs as before.
+    """
+    import ctypes.util
+    import subprocess
+
+    original = ctypes.util.find_library
+    if not sys.platform.startswith("linux"):
+        yield
+        return
+    try:
+        listing = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, timeout=10,
+                                 env={**os.environ, "LC_ALL": "C", "LANG": "C"}).stdout
+    except (OSError, subprocess.SubprocessError):
+        listing = ""
+    if not listing:
+        yield
+        return
+
+    def find_library(name: str) -> str | None:
+        found = re.search(rf"\s(lib{re.escape(name)}\.so[^\s]*)\s", listing)
+        return found[1] if found else None
+
+    ctypes.util.find_library = find_library
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = original
 
 
 @lru_cache(maxsize=1)
