@@ -29,11 +29,15 @@ class Server:
     output: list[str] = field(default_factory=list)
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        """Stop the server; what it printed meanwhile is added to `output`."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+            if self.process.stdout:
+                self.output.append(self.process.stdout.read())
 
 
 def start(campaign: Path, *options: str) -> Server:

@@ -87,7 +87,7 @@ def test_check_marks_the_political_word_and_says_what_instead(server: Server):
     client.get("/write/vera-prykladnaja")
     page = client.post("/write/vera-prykladnaja", {"lang": "be", "text": f"{CLEAN}\n{RISKY}", "action": "check"}).text
     assert '<mark data-finding="0">свабода</mark>' in page
-    assert "Instead:" in page and "The check found 1 problem" in page
+    assert "Suggestion:" in page and "The check found 1 problem" in page and "domain.md" not in page
     assert 'src="data:image/png' not in page  # no preview of a letter that cannot be sent
 
 
@@ -146,8 +146,8 @@ def test_the_organizer_approves_returns_and_prints(server: Server):
     organizer.post(f"/organizer/review/{second}", {"decision": "return", "note": "Please write a little more."})
     states = {number: state for number, _, _, _, _, state in rows(server.campaign)}
     assert states == {first: "approved", second: "returned"}
-    returned = server.campaign / f"messages/barys-uzorny/web-{second}.be.txt"
-    assert not returned.exists() and returned.with_name(returned.name + ".returned").exists()  # never built
+    reply = organizer.post("/organizer/print", {"with": "labels", "letter": [str(first), str(second)]})
+    assert reply.status == 400 and f"letter {second}: not approved" in reply.text  # a returned letter never prints
     reply = organizer.post("/organizer/print", {"with": "labels", "letter": [str(first)]})
     assert reply.status == 200 and reply.headers["Content-Type"] == "application/pdf"
     pdf = PdfReader(__import__("io").BytesIO(reply.body))
@@ -156,6 +156,11 @@ def test_the_organizer_approves_returns_and_prints(server: Server):
     assert len(pdf.pages) == 3  # the letter, a blank back for duplex, the label sheet
     assert {tuple(round(float(v)) for v in p.mediabox[2:]) for p in pdf.pages} == {(595, 842)}  # A4
     assert rows(server.campaign)[0][5] == "printed"
+    twice = organizer.post("/organizer/print", {"with": "labels", "letter": [str(first)]})  # a second click
+    assert twice.status == 400 and "printed again from the list of printed letters" in twice.text
+    again = organizer.post("/organizer/print", {"with": "none", "letter": [str(first)], "again": "1"})
+    assert again.status == 200 and len(PdfReader(__import__("io").BytesIO(again.body)).pages) == 1
+    assert organizer.post("/organizer/print", {"with": "labels"}).status == 400  # nothing ticked: nothing printed
     with sqlite3.connect(server.campaign / "letters.sqlite") as db:
         assert db.execute("SELECT id, volunteer FROM documents").fetchall() == [(f"letter-alena-testava-be-web-{first}", "<b>Anna</b>")]
 
@@ -188,9 +193,13 @@ def test_every_form_without_its_csrf_token_is_refused(server: Server, path: str,
     client = Client(server)
     client.get("/")
     reply = client.post(path, data, csrf=False)
-    assert reply.status == 400 and "did not come from this page" in reply.text
     forged = client.request("POST", path, data={**data, "csrf_token": "forged"})
-    assert forged.status == 400
+    assert reply.status == forged.status == 400
+    if path.startswith("/write/"):  # a letter typed before a restart is kept on the page, not lost
+        assert "Your letter is kept below" in reply.text and f">{CLEAN}</textarea>" in reply.text
+    else:
+        assert "did not come from this page" in reply.text
+    assert not (server.campaign / "messages").exists()
 
 
 def test_the_api_without_its_csrf_token_is_refused(server: Server):
@@ -257,7 +266,45 @@ def test_errors_are_plain_words_never_a_traceback(server: Server):
 
 def test_a_forged_host_is_refused(server: Server):
     client = Client(server)
-    assert client.request("GET", "/", headers={"Host": "evil.example"}).status == 400  # DNS rebinding
+    for host in ("evil.example", "evil.example:80", "127.0.0.1.evil.example", ""):
+        reply = client.request("GET", "/", headers={"Host": host})  # DNS rebinding
+        assert reply.status == 400 and "printed when it was started" in reply.text, host
+    port = server.url.rsplit(":", 1)[1].strip("/")
+    assert client.request("GET", "/", headers={"Host": f"localhost:{port}"}).status == 200
+
+
+def test_host_names_are_compared_without_their_port():
+    from letters.web.app import host_name
+
+    assert [host_name(h) for h in ("127.0.0.1:8000", "localhost", "[::1]:8000", "[::1]", "[broken")] == \
+        ["127.0.0.1", "localhost", "::1", "::1", ""]
+
+
+@pytest.mark.parametrize("target", ["//evil.com", "/\t/evil.com", "/%09/evil.com", "http://evil.com", "/\\evil.com",
+                                    "/a\nb", "", None, "javascript:alert(1)"])
+def test_after_the_code_the_page_never_sends_anyone_to_another_site(target):
+    from letters.web.app import _safe_next
+
+    assert _safe_next(target) == "/"
+    assert _safe_next("/write/alena-testava?lang=ru") == "/write/alena-testava?lang=ru"
+
+
+def test_wrong_codes_make_a_client_wait(lan_server: Server):
+    guesser = Client(lan_server)
+    guesser.get("/enter")
+    replies = [guesser.post("/enter", {"code": f"WRONG{i:03d}", "next": "/"}).status for i in range(12)]
+    assert replies[:10] == [403] * 10 and replies[10:] == [429, 429]
+    assert guesser.post("/enter", {"code": lan_server.volunteer_code, "next": "/"}).status == 429  # even the right one, for now
+    lan_server.stop()
+    assert "a wrong access code from 127.0.0.1" in "".join(lan_server.output)  # the organizer's terminal shows it
+
+
+def test_a_damaged_ledger_is_the_organizers_problem_not_a_traceback(server: Server):
+    (server.campaign / "letters.sqlite").write_bytes(b"this is not a database" * 100)
+    client = Client(server)
+    page = client.get("/")
+    assert page.status == 503 and "tell the organizer" in page.text
+    assert str(server.campaign) not in page.text and "Traceback" not in page.text
 
 
 def test_the_organizer_pages_need_the_organizer_code(server: Server):
@@ -299,7 +346,9 @@ def test_serve_binds_only_where_it_is_told(evening: Path):
     from tests.served import LETTERS
 
     for options, expected in ((["--host", "0.0.0.0"], "--lan"), (["--lan"], "--lan needs --host"),
-                              (["--lan", "--host", "0.0.0.0"], "one address")):
+                              (["--lan", "--host", "0.0.0.0"], "one address"), (["--lan", "--host", "::0"], "one address"),
+                              (["--lan", "--host", "[::]"], "one address"), (["--lan", "--host", "0"], "IP address"),
+                              (["--lan", "--host", "0x0"], "IP address"), (["--lan", "--host", "example.org"], "IP address")):
         done = subprocess.run([str(LETTERS), "serve", str(evening), "--port", "0", *options],
                               capture_output=True, text=True, timeout=60)
         assert done.returncode != 0 and expected in done.stderr and "Traceback" not in done.stderr

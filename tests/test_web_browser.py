@@ -97,7 +97,7 @@ def test_a_volunteer_writes_and_the_organizer_prints(browser, served: Server, sh
     mark = page.locator("#findings mark")
     mark.wait_for()
     assert mark.inner_text() == "свабода"
-    assert "Instead:" in page.locator("#findings .why").inner_text()
+    assert "Suggestion:" in page.locator("#findings .why").inner_text()
     shots(page, "2-marked")
 
     # 3. fix it
@@ -198,4 +198,27 @@ def test_the_page_is_usable_with_the_keyboard(browser, served: Server):
     labelled = page.evaluate("""[...document.querySelectorAll('input:not([type=hidden]), textarea, select')]
         .filter(e => !(e.labels && e.labels.length)).map(e => e.name)""")
     assert labelled == []  # every field has a label
+    context.close()
+
+
+def test_enter_in_a_field_never_adds_a_sentence_or_approves_by_accident(browser, served: Server):
+    context = browser.new_context(viewport=SIZES["desktop"])
+    page = context.new_page()
+    page.goto(served.url + "write/alena-testava")
+    text = page.get_by_label("Write in Belarusian or Russian only")
+    text.fill(FIXED)
+    page.get_by_label("Your first name").fill("Anna")
+    page.get_by_label("Your first name").press("Enter")  # checks the letter: the form's default is "check"
+    page.locator("#findings .ok").wait_for()
+    assert page.get_by_label("Write in Belarusian or Russian only").input_value() == FIXED
+    page.get_by_role("button", name="Send to the organizer").click()
+    page.get_by_role("heading", name="Thank you").wait_for()
+    page.goto(served.url + "organizer")
+    page.get_by_label("The organizer's code").fill(served.organizer_code)
+    page.get_by_label("The organizer's code").press("Enter")
+    note = page.get_by_label("Note for the writer (optional)")
+    note.fill("Please write about your garden instead.")
+    note.press("Enter")  # a note goes with a return, never with an approval
+    page.locator("li.letter.state-returned").wait_for()
+    assert "Please write about your garden instead." in page.locator("li.letter.state-returned").inner_text()
     context.close()

@@ -22,7 +22,7 @@ from .data import messages, spreadsheet
 from .data.load import CampaignData, campaign_file_refusal, load_campaign
 from .data.models import PrintSettings
 from .organize import archive, birthdays, ledger, packs
-from .organize.desk import Desk, clean_text
+from .organize.desk import Desk, LedgerFault, clean_text, sendable
 from .pipeline import lint, manifest, subsetting
 from .pipeline.bundles import make_bundles, plan_bundles
 from .pipeline.compose import Composer
@@ -51,6 +51,7 @@ __all__ = [
     "Check",
     "Desk",
     "Diagnostic",
+    "LedgerFault",
     "LettersError",
     "Progress",
     "SettingsError",
@@ -67,6 +68,7 @@ __all__ = [
     "preview",
     "products",
     "render_document",
+    "sendable",
     "skip_summary",
 ]
 import_sheet = spreadsheet.import_sheet

@@ -35,6 +35,37 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def write_exclusive(path: Path, data: bytes) -> bool:
+    """Write a file that must not exist yet, whole or not at all: written beside it, then
+    linked in under its name, which fails if the name is taken (never over another file).
+    On a file system without hard links (FAT, some shares) it is created exclusively and
+    written in place. False when the name is taken."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o666 & ~_umask())
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        except OSError:  # no hard links here
+            try:
+                exclusive = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            except FileExistsError:
+                return False
+            with os.fdopen(exclusive, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        return True
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
 def is_inside(path: Path, roots: list[Path]) -> bool:
     """Is `path`, with every link resolved, inside one of `roots` (also resolved)?"""
     resolved = Path(path).resolve()

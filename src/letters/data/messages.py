@@ -17,7 +17,8 @@ from ..core.errors import LettersError
 from .models import SLUG
 
 FOLDER = "messages"
-RETURNED = ".returned"  # the suffix a returned letter's file gets: kept, but never built
+PAGE = "web-"  # the volunteers' page names its letters web-<n>: it prints them itself, after approval
+CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tab, new line and carriage return are text
 MAX_BYTES = 100_000  # a letter is a page; a larger file is not a message
 BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")  # marks and overrides that reorder text
 
@@ -85,10 +86,19 @@ def read(path: Path) -> str:
 
 
 def refuse_unsafe(text: str) -> str:
-    """The text, unless it holds what no letter may: NUL bytes, or characters that reorder
-    the printed words (a file and a text typed on the page are checked alike)."""
+    """The text, unless it holds what no letter may: NUL bytes, control characters (which
+    no font draws), halves of characters, or characters that reorder the printed words (a
+    file and a text typed on the page are checked alike)."""
     if "\0" in text:
-        raise LettersError("not a text file (it holds NUL bytes)")
+        raise LettersError("holds NUL bytes: it is not a text file")
+    if found := CONTROL.search(text):
+        line = text.count("\n", 0, found.start()) + 1
+        raise LettersError(f"line {line}: holds a control character U+{ord(found.group()):04X}, which prints as "
+                           f"nothing or a box; retype the line without it")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise LettersError("holds half of a character (a lone surrogate); retype the text") from None
     if found := BIDI.search(text):
         line = text.count("\n", 0, found.start()) + 1
         raise LettersError(f"line {line}: holds a direction-changing character U+{ord(found.group()):04X}, "
@@ -123,8 +133,8 @@ def find(root: Path, people: set[str]) -> tuple[list[Message], list[Diagnostic]]
     if not folder.is_dir():
         return found, problems
     for path in sorted(folder.rglob("*")):
-        if path.is_dir() or path.name.startswith(".") or path.name.endswith(RETURNED):
-            continue  # a file being written, or a letter an organizer returned (kept, never printed)
+        if path.is_dir() or path.name.startswith((".", PAGE)):
+            continue  # a file being written, or a letter of the page (printed there once approved)
         relative = path.relative_to(root)
         if len(relative.parts) != 3 or path.suffix != ".txt":
             problems.append(Diagnostic("a message must be messages/<prisoner-id>/<name>.txt", code="message", file=relative))

@@ -5,7 +5,9 @@ ledger), writes in Belarusian or Russian with the lint checking every word,
 sees the real page, then downloads the PDF or sends the letter to the
 organizer. A sent letter is one file, `messages/<person>/web-<n>.<lang>.txt`,
 and one ledger row, made in one transaction. The organizer approves or
-returns each letter and prints the approved ones as one duplex-ready PDF.
+returns each letter and prints the approved ones as one duplex-ready PDF;
+`letters build` leaves the page's letters alone (messages.PAGE), so that none
+is printed before it is approved, or twice.
 
 The desk holds the campaign, one composer and the process's renderer;
 WeasyPrint is not thread-safe, so one render runs at a time.
@@ -14,18 +16,21 @@ WeasyPrint is not thread-safe, so one render runs at a time.
 from __future__ import annotations
 
 import datetime as dt
-import os
+import hashlib
 import re
 import secrets
+import sqlite3
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ..core.diagnostics import Diagnostic
 from ..core.errors import LettersError
-from ..core.files import inside
+from ..core.files import inside, write_exclusive
 from ..data import messages, phrasebook
 from ..data.load import CampaignData, load_campaign
 from ..pipeline import lint
@@ -35,7 +40,17 @@ from ..pipeline.engine import check_pages, file_roots, gate
 from ..pipeline.outputs import png
 from ..pipeline.plan import Job, languages, mail_refusal
 from ..pipeline.render import Renderer
-from .ledger import Counts, Generated, Ledger, Submission, Submissions, campaign_key, db_path, letters_of
+from .ledger import (
+    DAMAGED,
+    Counts,
+    Generated,
+    Ledger,
+    Submission,
+    Submissions,
+    campaign_key,
+    db_path,
+    letters_of,
+)
 
 LETTER = "letter"
 NAME_LIMIT = 60  # a volunteer's name, kept in the ledger only
@@ -67,7 +82,17 @@ class Queued:
 
     @property
     def clean(self) -> bool:
-        return not lint.errors(self.findings)
+        return sendable(self.findings)
+
+
+class LedgerFault(LettersError):
+    """The ledger cannot be used (missing folder, damaged file): the organizer's problem, not
+    the volunteer's. `detail` says what, for the organizer's terminal."""
+
+    def __init__(self, detail: str):
+        self.detail = detail
+        super().__init__("The organizer's ledger cannot be used right now, so the letter was not saved; "
+                         "tell the organizer (their terminal says why).")
 
 
 class Desk:
@@ -80,12 +105,16 @@ class Desk:
         self.key = campaign_key(self.root)
         self.rules = lint.rules_for(self.root)
         self.composer = Composer(self.data)
-        self._render_lock = threading.Lock()
+        self._render_lock = threading.Lock()  # WeasyPrint renders one document at a time
+        self._print_lock = threading.Lock()  # two prints of the same letters queue, never both print them
 
     # ------------------------------------------------------------ choosing
 
-    def people(self, lang: str | None = None, topic: str | None = None, birthdays_in: int | None = None) -> list[Person]:
-        """Who can receive mail, least written first (then by name): the first is the default."""
+    def people(self, lang: str | None = None, topic: str | None = None, birthdays_in: int | None = None,
+               seed: str | None = None) -> list[Person]:
+        """Who can receive mail, least written first: the first is the default. People with as
+        many letters are in name order, or, with a `seed` (each volunteer's own), in an order
+        of their own, so that volunteers arriving together do not all choose the same person."""
         counts = self.letters_so_far()
         found = []
         for pid, prisoner in self.data.prisoners.items():
@@ -97,7 +126,10 @@ class Desk:
                     or (birthdays_in and (born is None or born.month != birthdays_in))):
                 continue
             found.append(person)
-        return sorted(found, key=lambda p: (p.letters, p.name, p.id))
+        def tie(p: Person) -> str:
+            return hashlib.sha256(f"{seed}\0{p.id}".encode()).hexdigest() if seed else p.name
+
+        return sorted(found, key=lambda p: (p.letters, tie(p), p.id))
 
     def person(self, pid: str) -> Person:
         """One person who can receive mail, or a clear error (an id is never trusted)."""
@@ -134,7 +166,7 @@ class Desk:
         """Per person: letters generated (ledger) plus letters written on the page and waiting."""
         if not self.db.is_file():
             return {}
-        with Ledger(self.db) as book:
+        with self._book() as book:
             counts = {pid: c.generated for pid, c in book.counts(self.key, letters_of(self.data)).items()}
             for pid, waiting in Submissions(book).waiting(self.key).items():
                 counts[pid] = counts.get(pid, 0) + waiting
@@ -179,6 +211,8 @@ class Desk:
         """The lint's findings on a letter as typed, and a finding for a text that cannot be one
         (empty, in the other language, holding characters that reorder the words)."""
         text = clean_text(text)
+        if not re.search(r"[^\W\d_]", text):
+            return [Diagnostic("Write the letter first.", code="text")]
         try:
             messages.refuse_unsafe(text)
             told = messages.letters_say(text)
@@ -190,18 +224,32 @@ class Desk:
                                f"or write in {names[lang]}", code="text")]
         return lint.lint_text(text, self.rules)
 
-    def render(self, pid: str, text: str, lang: str, envelope: str | None = None) -> tuple[bytes, int]:
+    def render(self, pid: str, text: str, lang: str, extra: str | None = None) -> tuple[bytes, int]:
         """The letter as the build makes it (a PDF and its page count), refused when the lint
-        refuses it; with `envelope` (an envelope product), its envelope after it."""
+        refuses it; with `extra`, its envelope (an envelope product) or an address label
+        ("labels": the first label of a sheet) after it."""
         self.person(pid)
         refuse_unsendable(self.check(text, lang))
         with tempfile.TemporaryDirectory(prefix="letters-web-") as folder:
             path = Path(folder) / f"web.{lang}.txt"
             path.write_text(clean_text(text), encoding="utf-8")
-            jobs = [self._letter_job(pid, lang, path)]
-            if envelope:
-                jobs.append(self._envelope_job(pid, envelope))
+            jobs = [self._letter_job(pid, lang, path), *self._extras([pid], extra or "none")]
             return self._render_jobs(jobs, f"Letter to {self.data.prisoners[pid].names.latin.first}", pad_letters=0)
+
+    def extras(self) -> list[str]:
+        """What can be printed after letters: "labels", the envelope products, "none"."""
+        return ["labels", *self.data.registry.named("envelope"), "none"]
+
+    def _extras(self, people: list[str], extra: str) -> list[Job]:
+        """The jobs printed after the letters: one label sheet, or an envelope each, or none."""
+        if extra == "labels":
+            spec = self.data.registry.product("labels")
+            return [Job(spec, None, languages(spec, self.data)[0], self.data.campaign.paper, members=tuple(people))]
+        if extra in self.data.registry.named("envelope"):
+            return [self._envelope_job(pid, extra) for pid in people]
+        if extra == "none":
+            return []
+        raise LettersError(f"print with {', '.join(self.extras())}, not {extra!r}")
 
     def preview(self, pid: str, text: str, lang: str) -> bytes:
         """A PNG of the letter's first page, from the same renderer as the build."""
@@ -215,20 +263,21 @@ class Desk:
         text = clean_text(text)
         refuse_unsendable(self.check(text, lang))
         name = clean_name(volunteer)
-        folder = self.root / messages.FOLDER / pid
-        inside(self.root, f"{messages.FOLDER}/{pid}", "a message folder")
+        folder = inside(self.root, f"{messages.FOLDER}/{pid}", "a message folder")
 
         def place(number: int) -> str:
-            path = folder / f"web-{number}.{lang}.txt"
+            path = folder / f"{messages.PAGE}{number}.{lang}.txt"
             folder.mkdir(parents=True, exist_ok=True)
-            write_new(path, text.encode("utf-8"))
+            if not write_exclusive(path, text.encode("utf-8")):
+                raise LettersError(f"{path.relative_to(self.root)} exists already; nothing was written")
             written.append(path)
             return str(path.relative_to(self.root))
 
         written: list[Path] = []
         try:
-            with Ledger(self.db) as book:
-                return Submissions(book).add(self.key, pid, lang, name, dt.date.today(), secrets.token_urlsafe(16), place)
+            with self._book() as book:
+                return Submissions(book).add(self.key, pid, lang, name, dt.date.today(), secrets.token_urlsafe(16), place,
+                                             floor=self._next_file_number())
         except BaseException:
             for path in written:  # the row was not committed: neither is the file
                 path.unlink(missing_ok=True)
@@ -238,7 +287,7 @@ class Desk:
         """A writer's own letter, by the token of their receipt link."""
         if not re.fullmatch(r"[A-Za-z0-9_-]{16,64}", token or "") or not self.db.is_file():
             return None
-        with Ledger(self.db) as book:
+        with self._book() as book:
             return Submissions(book).by_receipt(self.key, token)
 
     # ------------------------------------------------------------ the organizer
@@ -247,12 +296,12 @@ class Desk:
         """Letters written on the page, oldest first, each linted again as it is now."""
         if not self.db.is_file():
             return []
-        with Ledger(self.db) as book:
+        with self._book() as book:
             found = Submissions(book).all(self.key, states)
         out = []
         for sub in found:
             text = self._text(sub)
-            out.append(Queued(sub, text, lint.lint_text(text, self.rules) if text else
+            out.append(Queued(sub, text, self.check(text, sub.lang) if text else
                               [Diagnostic("the letter's file is missing", code="text")]))
         return out
 
@@ -260,7 +309,7 @@ class Desk:
         """Per person who can receive mail: letters generated, sent, returned, replies (from the ledger)."""
         counts = {}
         if self.db.is_file():
-            with Ledger(self.db) as book:
+            with self._book() as book:
                 counts = book.counts(self.key, letters_of(self.data))
         people = sorted(set(counts) | {pid for pid, p in self.data.prisoners.items() if mail_refusal(p, self.data) is None})
         return [counts.get(pid) or Counts(pid) for pid in people if pid in self.data.prisoners]
@@ -269,48 +318,45 @@ class Desk:
         """Per person: letters written on the page, not yet printed nor returned."""
         if not self.db.is_file():
             return {}
-        with Ledger(self.db) as book:
+        with self._book() as book:
             return Submissions(book).waiting(self.key)
 
     def review(self, number: int, approve: bool, note: str | None = None) -> Submission:
-        """Approve a letter for printing, or return it (with a note for its writer). A returned
-        letter's file is set aside (`.returned`), so no build prints it."""
+        """Approve a letter for printing, or return it (with a note for its writer)."""
         note = (note or "").strip()[:500] or None
-        with Ledger(self.db, create=False) as book:
+        with self._book(create=False) as book:
             table = Submissions(book)
             current = table.get(self.key, number)
-            if approve and lint.errors(lint.lint_text(self._text(current), self.rules)):
-                raise LettersError(f"letter {number} has lint errors now; return it instead")
-            done = table.review(self.key, number, "approved" if approve else "returned", note)
-        self._set_aside(done, returned=not approve)
-        return done
+            if approve and not sendable(self.check(self._text(current), current.lang)):
+                raise LettersError(f"letter {number} cannot be sent as it is now; return it instead")
+            return table.review(self.key, number, "approved" if approve else "returned", note)
 
-    def print_approved(self, numbers: list[int] | None = None, with_: str = "labels") -> tuple[bytes, int]:
-        """The approved letters (or the given ones) as one PDF: each letter padded to an even
-        page count for duplex, then a label sheet for them (or their envelopes, `with_` an
-        envelope product). They are recorded in the ledger as generated, and marked printed."""
-        chosen = [q for q in self.queue(("approved", "printed")) if (q.submission.id in numbers if numbers else
-                                                                     q.submission.state == "approved")]
-        if not chosen:
-            raise LettersError("no approved letter to print")
+    def print_approved(self, numbers: list[int], extra: str = "labels", again: bool = False) -> tuple[bytes, int]:
+        """The given approved letters as one PDF: each letter padded to an even page count for
+        duplex, then a label sheet for them, their envelopes (`extra` an envelope product) or
+        nothing ("none"). They are recorded in the ledger as generated, and marked printed.
+        A letter printed already is printed again only when asked (`again`), so a second
+        click never prints a batch twice."""
+        if not numbers:
+            raise LettersError("tick the letters to print")
+        with self._print_lock:
+            return self._print(numbers, extra, ("approved", "printed") if again else ("approved",))
+
+    def _print(self, numbers: list[int], extra: str, states: tuple[str, ...]) -> tuple[bytes, int]:
+        chosen = [q for q in self.queue(states) if q.submission.id in numbers]
+        if missing := sorted(set(numbers) - {q.submission.id for q in chosen}):
+            what = "approved or printed" if "printed" in states else "approved (a letter printed already is printed again from the list of printed letters)"
+            raise LettersError(f"letter {', '.join(map(str, missing))}: not {what}; nothing was printed")
         if unclean := [q.submission.id for q in chosen if not q.clean]:
-            raise LettersError(f"letters {', '.join(map(str, unclean))} have lint errors now; return them")
-        jobs = [self._letter_job(q.submission.prisoner, q.submission.lang, self.root / q.submission.path) for q in chosen]
-        extra: list[Job] = []
-        if with_ == "labels":
-            spec = self.data.registry.product("labels")
-            people = tuple(dict.fromkeys(q.submission.prisoner for q in chosen))
-            extra = [Job(spec, None, languages(spec, self.data)[0], self.data.campaign.paper, members=people)]
-        elif with_ in self.data.registry.named("envelope"):
-            extra = [self._envelope_job(pid, with_) for pid in dict.fromkeys(q.submission.prisoner for q in chosen)]
-        elif with_ != "none":
-            raise LettersError(f"print with labels, none or an envelope ({', '.join(self.data.registry.named('envelope'))}), not {with_!r}")
-        pdf, pages = self._render_jobs(jobs + extra, f"{self.data.campaign.title}: letters to print", pad_letters=len(jobs))
+            raise LettersError(f"letters {', '.join(map(str, unclean))} cannot be sent as they are now; return them")
+        jobs = [self._letter_job(q.submission.prisoner, q.submission.lang, self._file(q.submission)) for q in chosen]
+        after = self._extras(list(dict.fromkeys(q.submission.prisoner for q in chosen)), extra)
+        pdf, pages = self._render_jobs(jobs + after, f"{self.data.campaign.title}: letters to print", pad_letters=len(jobs))
         today = dt.date.today()
         documents = {q.submission.id: Generated(job.doc_id, self.key, q.submission.prisoner, LETTER, job.lang, today,
                                                 volunteer=q.submission.volunteer)
                      for q, job in zip(chosen, jobs, strict=True)}
-        with Ledger(self.db, create=False) as book:
+        with self._book(create=False) as book:
             Submissions(book).printed(self.key, documents)
         return pdf, pages
 
@@ -340,20 +386,37 @@ class Desk:
             return parts[0]
         return merge_pdfs([pdf for pdf, _ in parts], title, [i < pad_letters for i in range(len(parts))])
 
-    def _text(self, sub: Submission) -> str:
-        path = self.root / sub.path
-        for candidate in (path, path.with_name(path.name + messages.RETURNED)):
-            if candidate.is_file():
-                return candidate.read_text(encoding="utf-8")
-        return ""
+    def _file(self, sub: Submission) -> Path:
+        """A letter's file, from its path in the ledger (checked to be in messages/)."""
+        path = inside(self.root, sub.path, "a letter's file")
+        if not path.is_relative_to(inside(self.root, messages.FOLDER, "the messages folder")):
+            raise LettersError(f"letter {sub.id}: its file {sub.path} is not in {messages.FOLDER}/")
+        return path
 
-    def _set_aside(self, sub: Submission, returned: bool) -> None:
-        """A returned letter's file gets `.returned` (no build prints it); an approved one loses it."""
-        path = self.root / sub.path
-        aside = path.with_name(path.name + messages.RETURNED)
-        source, target = (path, aside) if returned else (aside, path)
-        if source.is_file() and not target.exists():
-            os.replace(source, target)
+    def _text(self, sub: Submission) -> str:
+        path = self._file(sub)
+        return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+    def _next_file_number(self) -> int:
+        """One more than the highest web-<n> file in messages/: a ledger restored from an
+        older copy never hands out a number whose file is there already."""
+        found = [int(m[1]) for f in (self.root / messages.FOLDER).glob(f"*/{messages.PAGE}*")
+                 if (m := re.match(rf"{messages.PAGE}(\d+)\.", f.name))]
+        return max(found, default=0) + 1
+
+    @contextmanager
+    def _book(self, create: bool = True) -> Iterator[Ledger]:
+        """The ledger, open. One that cannot be opened or read is the organizer's problem
+        (LedgerFault); a refusal of the table's (a letter printed already) is the caller's."""
+        try:
+            book = Ledger(self.db, create=create)
+        except LettersError as exc:
+            raise LedgerFault(exc.format_message()) from None
+        with book:
+            try:
+                yield book
+            except sqlite3.DatabaseError as exc:
+                raise LedgerFault(DAMAGED.format(path=self.db, error=exc)) from None
 
 
 def clean_text(text: str) -> str:
@@ -371,21 +434,11 @@ def clean_name(name: str | None) -> str | None:
     return name
 
 
+def sendable(findings: list[Diagnostic]) -> bool:
+    """Whether a letter with these findings may be sent: warnings yes, errors no."""
+    return not lint.errors(findings)
+
+
 def refuse_unsendable(findings: list[Diagnostic]) -> None:
-    if refused := [f for f in findings if f.severity == "error"]:
+    if refused := lint.errors(findings):
         raise LettersError(f"the letter cannot be sent yet: {len(refused)} problem(s), first: {lint.short(refused[0])}")
-
-
-def write_new(path: Path, data: bytes) -> None:
-    """Write a file that must not exist yet (never over another letter), whole or not at all."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.link(tmp, path)  # fails if the name is taken
-    except FileExistsError:
-        raise LettersError(f"{path.name} exists already in {path.parent}; nothing was written") from None
-    finally:
-        Path(tmp).unlink(missing_ok=True)

@@ -326,12 +326,14 @@ class Submissions:
         self.book = book
 
     def add(self, campaign: str, prisoner: str, lang: str, volunteer: str | None, on: dt.date,
-            receipt: str, place: Callable[[int], str]) -> Submission:
+            receipt: str, place: Callable[[int], str], floor: int = 1) -> Submission:
         """Record one letter and write its file in the same transaction: `place(number)` writes
         the file and returns its path. If writing fails, the row is rolled back; if the
-        commit fails, the caller removes the file. So each letter is one row and one file."""
+        commit fails, the caller removes the file. So each letter is one row and one file.
+        The number is the next in the ledger, and at least `floor` (above the files already
+        there, should the ledger have been restored from an older copy)."""
         with self.book.transaction() as db:
-            number = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM submissions").fetchone()[0]
+            number = max(db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM submissions").fetchone()[0], floor)
             path = place(number)
             db.execute("INSERT INTO submissions (id, campaign, prisoner, lang, path, volunteer, written_on, receipt) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (number, campaign, prisoner, lang, path, volunteer, on.isoformat(), receipt))
@@ -367,11 +369,16 @@ class Submissions:
         return self.get(campaign, number)
 
     def printed(self, campaign: str, documents: dict[int, Generated]) -> None:
-        """Mark approved letters printed, and record their documents, in one transaction."""
+        """Mark approved (or reprinted) letters printed, and record their documents, in one
+        transaction; if one was returned meanwhile, nothing is recorded."""
         with self.book.transaction() as db:
+            for number, doc in documents.items():
+                changed = db.execute("UPDATE submissions SET state = 'printed', document = ? WHERE campaign = ? AND id = ? "
+                                     "AND state IN ('approved', 'printed')", (doc.id, campaign, number)).rowcount
+                if not changed:
+                    raise LettersError(f"letter {number} was returned while it was being printed; nothing was recorded, "
+                                       f"print again")
             self.book._insert(db, list(documents.values()))
-            db.executemany("UPDATE submissions SET state = 'printed', document = ? WHERE campaign = ? AND id = ?",
-                           [(doc.id, campaign, number) for number, doc in documents.items()])
 
     def waiting(self, campaign: str) -> dict[str, int]:
         """Per person: letters written on the page and not yet printed nor returned (they count

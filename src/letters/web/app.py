@@ -10,14 +10,21 @@ error messages.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hmac
+import io
 import logging
+import re
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
+import segno
 from babel.dates import format_date
 from flask import (
     Flask,
@@ -42,19 +49,51 @@ MAX_BODY = 64 * 1024  # a letter is at most a few thousand characters
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 log = logging.getLogger("letters.web")
+QUEUE_ORDER = ("written", "approved", "returned", "printed")  # the organizer reads the new letters first
 OPEN_ENDPOINTS = ("enter", "enter_code", "static", "organizer", "organizer_enter")  # the organizer's have their own code
 
 
 @dataclass(frozen=True)
 class Settings:
-    """How the page runs: who may use it, where it is reached."""
+    """How the page runs: who may use it, where it is reached. The address it answers at
+    (for the QR code) is `app.config["LETTERS_ADDRESS"]`, set once the server has its port."""
 
     organizer_code: str  # always needed for the organizer's pages
     volunteer_code: str | None = None  # needed for every page when set (--lan)
-    hosts: tuple[str, ...] = ("127.0.0.1", "localhost")  # the Host names a request may carry
-    address: str = "http://127.0.0.1:8000/"  # what the QR code points at
+    hosts: tuple[str, ...] = ("127.0.0.1", "localhost")  # the Host names a request may carry (without the port)
     locale: str | None = None
     translations: Path = i18n.FOLDER
+
+
+class Attempts:
+    """Wrong access codes, counted per client: after LIMIT in a minute, that client waits a
+    minute. A code of 8 characters from 31 then takes centuries to guess."""
+
+    LIMIT = 10
+    WINDOW = 60.0
+
+    def __init__(self) -> None:
+        self.failures: dict[str, list[float]] = {}
+        self.lock = threading.Lock()
+
+    def blocked(self, client: str) -> bool:
+        now = time.monotonic()
+        with self.lock:
+            recent = [t for t in self.failures.get(client, []) if now - t < self.WINDOW]
+            self.failures[client] = recent
+            return len(recent) >= self.LIMIT
+
+    def failed(self, client: str) -> None:
+        with self.lock:
+            self.failures.setdefault(client, []).append(time.monotonic())
+        log.warning("a wrong access code from %s", client)
+
+
+def host_name(host: str) -> str:
+    """The Host header without its port: '127.0.0.1:8000' -> '127.0.0.1', '[::1]:8000' -> '::1'."""
+    if host.startswith("["):
+        return host[1:host.find("]")] if "]" in host else ""
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
 def new_code(length: int = 8) -> str:
@@ -80,11 +119,22 @@ def create_app(desk: api.Desk, settings: Settings) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
-        TRUSTED_HOSTS=list(settings.hosts),
         PROPAGATE_EXCEPTIONS=False,
+        LETTERS_ADDRESS="http://127.0.0.1/",
     )
     app.debug = False
-    CSRFProtect(app)
+    attempts = Attempts()
+
+    @app.before_request
+    def known_host() -> Response | None:
+        """Only the names the page was started for: a page elsewhere that points its own name
+        at this computer (DNS rebinding) gets nothing. Checked before anything else."""
+        if host_name(request.host) not in settings.hosts:
+            return Response("This page answers only at the address printed when it was started.", 400,
+                            mimetype="text/plain")
+        return None
+
+    CSRFProtect(app)  # its check runs after the host check
     translations = i18n.load(settings.locale, settings.translations)
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
@@ -99,12 +149,23 @@ def create_app(desk: api.Desk, settings: Settings) -> Flask:
             return None
         if session.get("volunteer"):
             return None
-        if same_code(request.args.get("code"), settings.volunteer_code):
+        if "code" in request.args and check_code(request.args["code"], settings.volunteer_code):
             session["volunteer"] = True
-            return redirect(request.path)
+            rest = {k: v for k, v in request.args.items() if k != "code"}
+            return redirect(request.path + (f"?{urlencode(rest)}" if rest else ""))
         if request.path.startswith("/api/"):
             abort(403, _("The page needs its access code."))
-        return redirect(url_for("enter", next=request.path))
+        return redirect(url_for("enter", next=request.full_path.rstrip("?")))
+
+    def check_code(given: str | None, expected: str | None) -> bool:
+        """A code typed or scanned: right, or counted against this client (who then waits)."""
+        client = request.remote_addr or "?"
+        if attempts.blocked(client):
+            abort(429, _("Too many wrong codes: wait a minute, then type the code again."))
+        if same_code(given, expected):
+            return True
+        attempts.failed(client)
+        return False
 
     @app.context_processor
     def campaign() -> dict[str, Any]:
@@ -133,7 +194,22 @@ def create_app(desk: api.Desk, settings: Settings) -> Flask:
 
     @app.errorhandler(CSRFError)
     def csrf_refused(exc: CSRFError):
-        return error_page(400, _("The form has expired or did not come from this page. Go back, reload the page and try again."))
+        expired = _("The form has expired or did not come from this page. Go back, reload the page and try again.")
+        pid = (request.view_args or {}).get("pid")
+        if request.endpoint == "write_post" and pid in desk.data.prisoners and request.form.get("text"):
+            try:  # the page was restarted under the volunteer's letter: keep the words, ask to press again
+                person = desk.person(pid)
+                lang = _choice(request.form.get("lang"), person.languages) or person.languages[0]
+                note = _("The page was restarted while you wrote. Your letter is kept below: press the button again.")
+                return _write_page(person, lang, request.form["text"], request.form.get("volunteer"), notice=note), 400
+            except api.LettersError:
+                pass
+        return error_page(400, expired)
+
+    @app.errorhandler(api.LedgerFault)
+    def ledger_fault(exc: api.LedgerFault):
+        log.error("the ledger: %s", exc.detail)  # the organizer's terminal says what; the page says whom to tell
+        return error_page(503, exc.format_message())
 
     @app.errorhandler(api.LettersError)
     def refused(exc: api.LettersError):
@@ -148,7 +224,8 @@ def create_app(desk: api.Desk, settings: Settings) -> Flask:
     @app.errorhandler(Exception)
     def failure(exc: Exception):
         log.exception("the page failed")  # the organizer's terminal shows why; the browser never does
-        return error_page(500, _("Something went wrong on the organizer's computer. The letter was not lost: go back and try again."))
+        return error_page(500, _("Something went wrong on the organizer's computer (its terminal says what), and nothing was sent. "
+                                 "Go back: your words are usually still in the form; copy them before you try again."))
 
     # ---------------------------------------------------------------- the volunteer
 
@@ -159,7 +236,7 @@ def create_app(desk: api.Desk, settings: Settings) -> Flask:
     @app.post("/enter")
     def enter_code():
         target = _safe_next(request.form.get("next"))
-        if same_code(request.form.get("code"), settings.volunteer_code):
+        if check_code(request.form.get("code"), settings.volunteer_code):
             session["volunteer"] = True
             return redirect(target)
         return render_template("enter.html", next=target, wrong=True), 403
@@ -170,7 +247,8 @@ def create_app(desk: api.Desk, settings: Settings) -> Flask:
         topic = _choice(request.args.get("topic"), desk.topics())
         birthdays = request.args.get("birthdays") == "1"
         month = dt.date.today().month
-        people = desk.people(lang, topic, month if birthdays else None)
+        seed = session.setdefault("seed", secrets.token_hex(8))  # this volunteer's own order among equals
+        people = desk.people(lang, topic, month if birthdays else None, seed=seed)
         anyone = bool(people) or bool(desk.people())
         return render_template("choose.html", people=people, lang=lang, topic=topic, birthdays=birthdays,
                                topics=desk.topics(), month=month, anyone=anyone)
@@ -192,12 +270,11 @@ def create_app(desk: api.Desk, settings: Settings) -> Flask:
             return _write_page(person, lang, text, form.get("volunteer"))
         action = form.get("action", "check")
         findings = desk.check(text, lang)
-        if action == "check" or any(f.severity == "error" for f in findings):
+        if action == "check" or not api.sendable(findings):
             status = 200 if action == "check" else 422
             return _write_page(person, lang, text, form.get("volunteer"), findings, preview=True), status
         if action == "pdf":
-            envelope = _choice(form.get("with"), desk.data.registry.named("envelope"))
-            pdf, _pages = desk.render(pid, text, lang, envelope)
+            pdf, _pages = desk.render(pid, text, lang, _choice(form.get("with"), desk.extras()) or "none")
             return _pdf(pdf, f"letter-{pid}.pdf")
         if action == "send":
             sent = desk.submit(pid, text, lang, form.get("volunteer"))
@@ -221,10 +298,11 @@ def create_app(desk: api.Desk, settings: Settings) -> Flask:
     @app.post("/api/check")
     def api_check():
         _person, text, lang = _api_letter()
-        findings = explained([f.as_dict() for f in desk.check(text, lang)])
+        checked = desk.check(text, lang)
+        findings = explained([f.as_dict() for f in checked])
         return jsonify({"findings": findings, "pieces": pieces(api.clean_text(text), findings),
                         "characters": len(api.clean_text(text)), "limit": desk.rules.max_chars,
-                        "sendable": not any(f["severity"] == "error" for f in findings)})
+                        "sendable": api.sendable(checked)})
 
     @app.post("/api/preview")
     def api_preview():
@@ -241,22 +319,21 @@ def create_app(desk: api.Desk, settings: Settings) -> Flask:
         return person.id, body["text"], body["lang"]
 
     def _write_page(person: Any, lang: str, text: str, volunteer: str | None,
-                    findings: list[api.Diagnostic] | None = None, preview: bool = False):
+                    findings: list[api.Diagnostic] | None = None, preview: bool = False, notice: str | None = None):
         found = explained([f.as_dict() for f in findings]) if findings is not None else None
         image = None
-        if preview and found is not None and not any(f["severity"] == "error" for f in found):
-            import base64
+        if preview and findings is not None and api.sendable(findings):
             image = base64.b64encode(desk.preview(person.id, text, lang)).decode()
         return render_template(
             "write.html", person=person, lang=lang, text=api.clean_text(text), volunteer=volunteer or "",
             about=desk.about(person.id, lang), findings=found,
             pieces=pieces(api.clean_text(text), found or []), groups=desk.phrase_groups(),
-            limit=desk.rules.max_chars, envelopes=desk.data.registry.named("envelope"), preview=image,
-            photo=desk.photo(person.id) is not None)
+            limit=desk.rules.max_chars, extras=desk.extras(), preview=image,
+            photo=desk.photo(person.id) is not None, notice=notice)
 
-    def _phrase(pid: str, lang: str) -> str:
+    def _phrase(phrase_id: str, lang: str) -> str:
         for phrase in desk.phrases():
-            if phrase.id == pid:
+            if phrase.id == phrase_id:
                 return phrase.text[lang]
         abort(400, _("No such sentence in the phrasebook."))
 
@@ -266,16 +343,16 @@ def create_app(desk: api.Desk, settings: Settings) -> Flask:
     def organizer():
         if not session.get("organizer"):
             return render_template("organizer_enter.html", wrong=False)
-        queue = desk.queue()
+        queue = sorted(desk.queue(), key=lambda q: (QUEUE_ORDER.index(q.submission.state), q.submission.id))
         return render_template("organizer.html", queue=queue, stats=desk.stats(), waiting=desk.waiting(), qr=_qr(),
                                envelopes=desk.data.registry.named("envelope"), settings=settings,
-                               address=app.config.get("LETTERS_ADDRESS", settings.address),
+                               address=app.config["LETTERS_ADDRESS"],
                                counts={s: sum(q.submission.state == s for q in queue)
                                        for s in ("written", "approved", "returned", "printed")})
 
     @app.post("/organizer/enter")
     def organizer_enter():
-        if same_code(request.form.get("code"), settings.organizer_code):
+        if check_code(request.form.get("code"), settings.organizer_code):
             session["organizer"] = True
             session["volunteer"] = True
             return redirect(url_for("organizer"), 303)
@@ -294,18 +371,18 @@ def create_app(desk: api.Desk, settings: Settings) -> Flask:
     def print_letters():
         _need_organizer()
         numbers = [int(n) for n in request.form.getlist("letter") if n.isdigit()]
-        with_ = request.form.get("with", "labels")
-        pdf, _pages = desk.print_approved(numbers or None, with_)
+        pdf, _pages = desk.print_approved(numbers, request.form.get("with", "labels"), again=request.form.get("again") == "1")
         return _pdf(pdf, f"letters-to-print-{dt.date.today().isoformat()}.pdf")
 
     def _need_organizer() -> None:
         if not session.get("organizer"):
             abort(403, _("The organizer's pages need the organizer's code."))
 
-    def _qr() -> str:
-        import segno
-
-        target = app.config.get("LETTERS_ADDRESS", settings.address) + (f"?code={settings.volunteer_code}" if settings.volunteer_code else "")
+    def _qr() -> str | None:
+        """The page's address with the access code, as a QR code: only when phones can reach it (--lan)."""
+        if not settings.volunteer_code:
+            return None
+        target = f"{app.config['LETTERS_ADDRESS']}?code={settings.volunteer_code}"
         return segno.make(target, error="m").svg_data_uri(scale=5, border=2)
 
     return app
@@ -317,8 +394,12 @@ def _choice(value: str | None, allowed: Any) -> str | None:
 
 
 def _safe_next(target: str | None) -> str:
-    """Where to go after the code: a path on this page only (never another site)."""
-    return target if target and target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
+    """Where to go after the code: a path on this page only, never another site (no scheme,
+    no host, nothing a browser would strip or read as one)."""
+    if not target or not re.fullmatch(r"/(?![/\\])[\w\-./?=&]*", target):
+        return "/"
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else "/"
 
 
 def _append(text: str, sentence: str) -> str:
@@ -327,6 +408,4 @@ def _append(text: str, sentence: str) -> str:
 
 
 def _pdf(data: bytes, name: str) -> Response:
-    import io
-
     return send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 Piece = dict[str, Any]  # {"text": str, "mark": int | None}: mark is the finding's index
@@ -43,5 +44,6 @@ def explained(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for prefix in (f'{finding.get("code")}: ', f'"{finding.get("text")}": '):
             if why.startswith(prefix):
                 why = why[len(prefix):]
+        why = re.sub(r"\s*\((?:[^()]*\b)?domain\.md[^()]*\)", "", why)  # the project's own notes mean nothing here
         out.append({**finding, "why": why[:1].upper() + why[1:]})
     return out

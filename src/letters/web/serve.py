@@ -27,17 +27,25 @@ def is_loopback(host: str) -> bool:
 
 
 def check_host(host: str | None, lan: bool) -> str:
-    """Where to listen: loopback unless --lan, and with --lan only where told."""
+    """Where to listen: loopback unless --lan, and with --lan only at the one address given
+    (an IP address of this computer, never one that means every network)."""
     if lan and not host:
         raise api.LettersError("--lan needs --host: the address of this computer on the event's network "
                                "(e.g. --host 192.168.1.20; `hostname -I` lists them)")
-    host = host or "127.0.0.1"
+    host = (host or "127.0.0.1").strip("[]")
     if not lan and not is_loopback(host):
         raise api.LettersError(f"{host} is not this computer's loopback address: add --lan to let other devices in "
                                f"(every page then needs the access code)")
-    if lan and host in ("0.0.0.0", "::"):
-        raise api.LettersError("--host must be one address, not every network at once: give this computer's "
-                               "address on the event's network")
+    if lan:
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            raise api.LettersError(f"--host {host}: give this computer's IP address on the event's network "
+                                   f"(e.g. 192.168.1.20), not a name") from None
+        if address.is_unspecified:
+            raise api.LettersError("--host must be one address, not every network at once: give this computer's "
+                                   "address on the event's network")
+        host = str(address)
     return host
 
 
@@ -50,8 +58,8 @@ def serve(campaign: Path, host: str | None = None, port: int = 8000, lan: bool =
     host = check_host(host, lan)
     desk = api.Desk(campaign, db, include_stale)
     organizer = organizer_code or new_code(10)
-    volunteer = (volunteer_code or new_code(6)) if lan else None
-    hosts = (host,) if lan else ("127.0.0.1", "localhost", "[::1]", "::1")
+    volunteer = (volunteer_code or new_code(8)) if lan else None
+    hosts = (host,) if lan else ("127.0.0.1", "localhost", "::1")
     try:
         settings = Settings(organizer, volunteer, hosts, locale=locale)
         app = create_app(desk, settings)
@@ -64,6 +72,7 @@ def serve(campaign: Path, host: str | None = None, port: int = 8000, lan: bool =
     shown = f"[{host}]" if ":" in host else host
     address = f"http://{shown}:{server.effective_port}/"
     app.config["LETTERS_ADDRESS"] = address
+    app.config["SESSION_COOKIE_NAME"] = f"letters-{server.effective_port}"  # two pages on one computer keep apart
     say(f"letters serve: open {address}")
     say(f"  the organizer's page: {address}organizer (code {organizer})")
     if volunteer:

@@ -81,7 +81,11 @@
     const mine = ++asked;
     post(form.dataset.check, { person: person, text: text.value, lang: lang() })
       .then((r) => r.json())
-      .then((result) => { if (mine === asked && result.findings) draw(result); })
+      .then((result) => {
+        if (mine !== asked) return;
+        if (result.findings) draw(result);
+        else if (result.error) findings.replaceChildren(element("p", "problem", result.error));
+      })
       .catch(() => {});
   }
 
