@@ -36,6 +36,17 @@ def server(evening: Path):
     running.stop()
 
 
+@pytest.fixture(scope="module")
+def reader(tmp_path_factory: pytest.TempPathFactory):
+    """One server for the tests that write nothing (refusals, checks, downloads): each of
+    them asserts that nothing was written, so they can share it."""
+    target = tmp_path_factory.mktemp("shared") / "evening"
+    shutil.copytree(CAMPAIGNS / "evening", target)
+    running = start(target)
+    yield running
+    running.stop()
+
+
 @pytest.fixture
 def lan_server(evening: Path):
     running = start(evening, "--lan", "--host", "127.0.0.1")
@@ -70,8 +81,8 @@ def test_the_least_written_person_comes_first_and_only_people_who_can_receive_ma
     assert client.get("/write/pavel-zabaroneny").status == 400  # banned: no page to write on
 
 
-def test_filters_by_topic_language_and_birthday(server: Server):
-    client = Client(server)
+def test_filters_by_topic_language_and_birthday(reader: Server):
+    client = Client(reader)
     assert re.findall(r'data-person="([a-z-]+)"', client.get("/?topic=bees").text) == ["barys-uzorny"]
     assert len(re.findall(r'data-person="', client.get("/?lang=ru").text)) == 3
     assert len(re.findall(r'data-person="', client.get("/?topic=nothing-like-this").text)) == 3  # not a topic: ignored
@@ -82,8 +93,8 @@ def test_filters_by_topic_language_and_birthday(server: Server):
     assert ("Nobody matches" in page) == (not expected)
 
 
-def test_check_marks_the_political_word_and_says_what_instead(server: Server):
-    client = Client(server)
+def test_check_marks_the_political_word_and_says_what_instead(reader: Server):
+    client = Client(reader)
     client.get("/write/vera-prykladnaja")
     page = client.post("/write/vera-prykladnaja", {"lang": "be", "text": f"{CLEAN}\n{RISKY}", "action": "check"}).text
     assert '<mark data-finding="0">свабода</mark>' in page
@@ -103,18 +114,18 @@ def test_a_clean_letter_gets_a_preview_and_is_sent_as_one_file_and_one_row(serve
     assert (server.campaign / path).read_text(encoding="utf-8") == CLEAN  # the name is not in the letter
 
 
-def test_a_letter_with_a_lint_error_cannot_be_sent_or_downloaded(server: Server):
-    client = Client(server)
+def test_a_letter_with_a_lint_error_cannot_be_sent_or_downloaded(reader: Server):
+    client = Client(reader)
     client.get("/write/vera-prykladnaja")
     for action in ("send", "pdf"):
         reply = client.post("/write/vera-prykladnaja", {"lang": "be", "text": RISKY, "action": action})
         assert reply.status == 422 and "<mark" in reply.text
-    assert not (server.campaign / "letters.sqlite").exists() or rows(server.campaign) == []
-    assert not (server.campaign / "messages").exists()
+    assert not (reader.campaign / "letters.sqlite").exists() or rows(reader.campaign) == []
+    assert not (reader.campaign / "messages").exists()
 
 
-def test_print_at_home_gives_the_letter_and_its_envelope(server: Server):
-    client = Client(server)
+def test_print_at_home_gives_the_letter_and_its_envelope(reader: Server):
+    client = Client(reader)
     client.get("/write/alena-testava")
     reply = client.post("/write/alena-testava", {"lang": "be", "text": CLEAN, "action": "pdf", "with": "envelope-dl"})
     assert reply.status == 200 and reply.headers["Content-Type"] == "application/pdf"
@@ -125,8 +136,8 @@ def test_print_at_home_gives_the_letter_and_its_envelope(server: Server):
     assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (220, 110)  # DL
 
 
-def test_the_phrasebook_adds_a_sentence_without_javascript(server: Server):
-    client = Client(server)
+def test_the_phrasebook_adds_a_sentence_without_javascript(reader: Server):
+    client = Client(reader)
     client.get("/write/alena-testava")
     page = client.post("/write/alena-testava", {"lang": "ru", "text": "Добрый день!", "insert": "greet.1"}).text
     assert "Добрый день! Пишу Вам с искренним уважением.</textarea>" in page
@@ -189,8 +200,8 @@ FORMS = [("/write/alena-testava", {"lang": "be", "text": CLEAN, "action": "send"
 
 
 @pytest.mark.parametrize(("path", "data"), FORMS, ids=[p for p, _ in FORMS])
-def test_every_form_without_its_csrf_token_is_refused(server: Server, path: str, data: dict):
-    client = Client(server)
+def test_every_form_without_its_csrf_token_is_refused(reader: Server, path: str, data: dict):
+    client = Client(reader)
     client.get("/")
     reply = client.post(path, data, csrf=False)
     forged = client.request("POST", path, data={**data, "csrf_token": "forged"})
@@ -199,11 +210,11 @@ def test_every_form_without_its_csrf_token_is_refused(server: Server, path: str,
         assert "Your letter is kept below" in reply.text and f">{CLEAN}</textarea>" in reply.text
     else:
         assert "did not come from this page" in reply.text
-    assert not (server.campaign / "messages").exists()
+    assert not (reader.campaign / "messages").exists()
 
 
-def test_the_api_without_its_csrf_token_is_refused(server: Server):
-    client = Client(server)
+def test_the_api_without_its_csrf_token_is_refused(reader: Server):
+    client = Client(reader)
     client.get("/write/alena-testava")
     for path in ("/api/check", "/api/preview"):
         assert client.api(path, {"person": "alena-testava", "text": CLEAN, "lang": "be"}, csrf=False).status == 400
@@ -211,20 +222,20 @@ def test_the_api_without_its_csrf_token_is_refused(server: Server):
 
 
 @pytest.mark.parametrize("person", ["..%2F..%2Fetc%2Fpasswd", "..", "%2E%2E", "nobody", "alena-testava%00"])
-def test_an_id_outside_the_campaign_is_refused(server: Server, person: str):
-    client = Client(server)
+def test_an_id_outside_the_campaign_is_refused(reader: Server, person: str):
+    client = Client(reader)
     client.get("/")
     assert client.get(f"/write/{person}").status in (400, 404)
     assert client.get(f"/photo/{person}").status == 404
     reply = client.post(f"/write/{person}", {"lang": "be", "text": CLEAN, "action": "send"})
     assert reply.status in (400, 404)
     assert client.api("/api/check", {"person": person.replace("%2F", "/"), "text": CLEAN, "lang": "be"}).status == 400
-    assert not (server.campaign / "messages").exists()
-    assert not list(server.campaign.parent.glob("*.txt"))
+    assert not (reader.campaign / "messages").exists()
+    assert not list(reader.campaign.parent.glob("*.txt"))
 
 
-def test_an_oversized_body_is_refused(server: Server):
-    client = Client(server)
+def test_an_oversized_body_is_refused(reader: Server):
+    client = Client(reader)
     client.get("/write/alena-testava")
     reply = client.post("/write/alena-testava", {"lang": "be", "text": "а" * 20_000, "action": "send"})  # 120 kB encoded
     assert reply.status == 413 and "too much" in reply.text
@@ -232,18 +243,18 @@ def test_an_oversized_body_is_refused(server: Server):
         assert client.post("/write/alena-testava", {"lang": "be", "text": "а" * 1_000_000, "action": "send"}).status == 413
     except urllib.error.URLError as error:
         assert isinstance(error.reason, BrokenPipeError | ConnectionResetError)
-    assert not (server.campaign / "messages").exists()
+    assert not (reader.campaign / "messages").exists()
 
 
-def test_a_letter_over_the_length_limit_is_refused(server: Server):
-    client = Client(server)
+def test_a_letter_over_the_length_limit_is_refused(reader: Server):
+    client = Client(reader)
     client.get("/write/alena-testava")
     reply = client.post("/write/alena-testava", {"lang": "be", "text": "Добры дзень. " * 200, "action": "send"})
     assert reply.status == 422 and "the limit is 2400" in reply.text
 
 
-def test_headers_forbid_inline_scripts_framing_and_caching(server: Server):
-    client = Client(server)
+def test_headers_forbid_inline_scripts_framing_and_caching(reader: Server):
+    client = Client(reader)
     for path in ("/", "/write/alena-testava", "/organizer", "/enter"):
         reply = client.get(path)
         csp = reply.headers["Content-Security-Policy"]
@@ -254,8 +265,8 @@ def test_headers_forbid_inline_scripts_framing_and_caching(server: Server):
         assert not re.search(r'(src|href)="(https?:)?//', reply.text)  # every asset served locally
 
 
-def test_errors_are_plain_words_never_a_traceback(server: Server):
-    client = Client(server)
+def test_errors_are_plain_words_never_a_traceback(reader: Server):
+    client = Client(reader)
     client.get("/write/alena-testava")
     for reply in (client.get("/nothing-here"), client.api("/api/check", ["not", "an", "object"]),
                   client.request("DELETE", "/"), client.get("/write/pavel-zabaroneny"),
@@ -264,12 +275,12 @@ def test_errors_are_plain_words_never_a_traceback(server: Server):
         assert "Traceback" not in reply.text and "File \"" not in reply.text and "werkzeug" not in reply.text.lower()
 
 
-def test_a_forged_host_is_refused(server: Server):
-    client = Client(server)
+def test_a_forged_host_is_refused(reader: Server):
+    client = Client(reader)
     for host in ("evil.example", "evil.example:80", "127.0.0.1.evil.example", ""):
         reply = client.request("GET", "/", headers={"Host": host})  # DNS rebinding
         assert reply.status == 400 and "printed when it was started" in reply.text, host
-    port = server.url.rsplit(":", 1)[1].strip("/")
+    port = reader.url.rsplit(":", 1)[1].strip("/")
     assert client.request("GET", "/", headers={"Host": f"localhost:{port}"}).status == 200
 
 
