@@ -259,3 +259,20 @@ def test_the_quick_library_lookup_finds_what_ctypes_finds_and_is_undone():
         found = {name: ctypes.util.find_library(name) for name in expected}
     assert found == expected and expected["pango-1.0"] and expected["no-such-library"] is None
     assert ctypes.util.find_library is original
+
+
+def test_a_render_that_runs_away_is_stopped_with_a_clear_failure(monkeypatch):
+    from letters.core.errors import RenderError
+    from letters.pipeline import render
+
+    slow = "<html><body>" + "".join(f"<p>Радок {i} " + "слова " * 200 + "</p>" for i in range(300)) + "</body></html>"
+    monkeypatch.setattr(render, "SECONDS_PER_DOCUMENT", 0.05)
+    monkeypatch.setattr(render, "SECONDS_PER_MEGABYTE", 0.0)
+    with pytest.raises(RenderError, match="longer than 0 s, so it was stopped"):
+        render.Renderer.shared().render(slow, Path("."), [])
+    [outcome] = render.render_chunk([slow], Path("."), [])  # in a build: that document's failure, not the build's
+    assert isinstance(outcome, str) and "so it was stopped" in outcome
+    assert render.seconds_for("x" * 2_000_000) == pytest.approx(0.05)  # the patched figures
+    import signal
+
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # no timer left behind

@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -151,6 +153,37 @@ def missing_glyphs(messages: list[str]) -> list[str]:
     return sorted(set(found))
 
 
+SECONDS_PER_DOCUMENT = 60.0  # a letter takes a fraction of a second: a document past this is broken or hostile
+SECONDS_PER_MEGABYTE = 60.0  # and a campaign document (everyone's labels) gets more time for more text
+
+
+def seconds_for(html: str) -> float:
+    """How long one document may take to lay out and write: it grows with its text."""
+    return SECONDS_PER_DOCUMENT + SECONDS_PER_MEGABYTE * len(html) / 1e6
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Stop a render that runs past `seconds` with a RenderError (SIGALRM: in a process's
+    main thread on a POSIX system, which is where builds and `letters render` run; the
+    page's renders, in server threads, rely on its size limits instead)."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise RenderError(f"rendering took longer than {seconds:.0f} s, so it was stopped: the template or its data "
+                          f"make the layout run away (a huge table, a word thousands of letters long?)")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 @dataclass
 class Renderer:
     """Reusable per process: fonts are configured and parsed once, then many documents render."""
@@ -170,8 +203,9 @@ class Renderer:
 
     def render(self, html: str, base_dir: Path, roots: list[Path]) -> tuple[bytes, int]:
         """Render one HTML document; return the PDF bytes and its page count."""
-        document = self._layout(html, base_dir, roots)
-        return write_pdf(document), len(document.pages)
+        with time_limit(seconds_for(html)):
+            document = self._layout(html, base_dir, roots)
+            return write_pdf(document), len(document.pages)
 
     def render_many(self, htmls: list[str], base_dir: Path, roots: list[Path]) -> list[Outcome]:
         """Lay out documents of one template as one WeasyPrint document, then split it.
@@ -181,7 +215,8 @@ class Renderer:
         on), and each part is written alone, so its bytes equal a single render.
         A part that cannot be written (a missing glyph) fails alone, as a message.
         """
-        document = self._layout(combine(htmls), base_dir, roots)
+        with time_limit(sum(map(seconds_for, htmls))):
+            document = self._layout(combine(htmls), base_dir, roots)
         starts = document_starts(document, len(htmls))
         ends = [*starts[1:], len(document.pages)]
         results: list[Outcome] = []
