@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import operator
 import os
-import signal
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +19,7 @@ import yaml
 from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
+from .clock import alarm
 from .errors import TemplateError
 
 MAX_RANGE = 10_000  # items one range() may give a template (Jinja's sandbox allows 100,000)
@@ -112,30 +110,6 @@ class TooSlow(TemplateError):
     """A template that ran past its time or output limit."""
 
 
-@contextmanager
-def _alarm(seconds: float) -> Iterator[None]:
-    """Interrupt the code inside after `seconds` (a loop that prints nothing cannot be
-    checked between outputs): SIGALRM, in the main thread only; the previous handler and
-    timer are put back."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def stop(signum: int, frame: Any) -> None:
-        raise TooSlow(f"took more than {seconds:g} s")
-
-    previous = signal.signal(signal.SIGALRM, stop)
-    left, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
-    started = time.monotonic()
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
-        if left:  # someone else's timer was running: give it the time it had left
-            signal.setitimer(signal.ITIMER_REAL, max(left - (time.monotonic() - started), 0.001))
-
-
 def render_limited(template: jinja2.Template, context: dict[str, Any], seconds: float | None = None,
                    max_chars: int | None = None, scale: int = 1) -> str:
     """Render a template within a time and an output-length limit (TooSlow past either;
@@ -146,7 +120,7 @@ def render_limited(template: jinja2.Template, context: dict[str, Any], seconds: 
     deadline = time.monotonic() + seconds
     parts: list[str] = []
     size = 0
-    with _alarm(seconds):
+    with alarm(seconds, lambda: TooSlow(f"took more than {seconds:g} s")):
         for part in template.generate(context):
             size += len(part)
             if size > max_chars:

@@ -9,9 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-import signal
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from ..core.clock import alarm
 from ..core.errors import RenderError, SystemLibraryError
 from ..core.files import is_inside
 from ..core.fonts import FONT_DIR, font_face_css
@@ -162,26 +161,12 @@ def seconds_for(html: str) -> float:
     return SECONDS_PER_DOCUMENT + SECONDS_PER_MEGABYTE * len(html) / 1e6
 
 
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Stop a render that runs past `seconds` with a RenderError (SIGALRM: in a process's
-    main thread on a POSIX system, which is where builds and `letters render` run; the
-    page's renders, in server threads, rely on its size limits instead)."""
-    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def expired(signum: int, frame: Any) -> None:
-        raise RenderError(f"rendering took longer than {seconds:.0f} s, so it was stopped: the template or its data "
-                          f"make the layout run away (a huge table, a word thousands of letters long?)")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+def time_limit(seconds: float):
+    """Stop a render that runs past `seconds` with a RenderError (builds and `letters
+    render`; the page's renders, in server threads, rely on its size limits instead)."""
+    return alarm(seconds, lambda: RenderError(
+        f"rendering took longer than {seconds:.0f} s, so it was stopped: the template or its data make the "
+        f"layout run away (a huge table, a word thousands of letters long?)"))
 
 
 @dataclass
