@@ -37,8 +37,8 @@ def person_id(i: int) -> str:
     return f"fictional-{i:05d}"
 
 
-def tree_rss_mb(root: int) -> float:
-    """Resident memory of a process and all its descendants, from /proc (Linux)."""
+def tree_rss(root: int) -> dict[int, float]:
+    """Resident memory (MB) of a process and of each of its descendants, from /proc (Linux)."""
     parents: dict[int, int] = {}
     rss: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -53,23 +53,36 @@ def tree_rss_mb(root: int) -> float:
         before = len(tree)
         tree |= {pid for pid, parent in parents.items() if parent in tree}
         grew = len(tree) > before
-    return sum(rss.get(pid, 0) for pid in tree) * resource.getpagesize() / 2**20
+    return {pid: rss.get(pid, 0) * resource.getpagesize() / 2**20 for pid in tree}
 
 
-def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+def tree_rss_mb(root: int) -> float:
+    """Resident memory of a process and all its descendants, from /proc (Linux)."""
+    return sum(tree_rss(root).values())
+
+
+def run(command: list[str], env: dict[str, str] | None = None,
+        split: dict[str, float] | None = None) -> tuple[float, float, str]:
     """Wall time, peak memory of the whole process tree (all workers summed) and stdout.
 
+    `split`, when given, gets the peaks of its parts: "parent" (the command's own
+    process) and "worker" (the largest of its descendants), each at its own moment.
     Output goes to files, not pipes: a process that writes more than a pipe
     holds while nobody reads would block and be timed as slow.
     """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=err, env=env)
-        peak = 0.0
+        peak = parent = worker = 0.0
         while process.poll() is None:
-            peak = max(peak, tree_rss_mb(process.pid))
+            sizes = tree_rss(process.pid)
+            peak = max(peak, sum(sizes.values()))
+            parent = max(parent, sizes.get(process.pid, 0.0))
+            worker = max([worker, *(mb for pid, mb in sizes.items() if pid != process.pid)])
             time.sleep(0.05)
         seconds = time.perf_counter() - start
+        if split is not None:
+            split.update(parent=parent, worker=worker)
         out.seek(0)
         err.seek(0)
         if process.returncode:
@@ -77,9 +90,10 @@ def run(command: list[str], env: dict[str, str] | None = None) -> tuple[float, f
         return seconds, peak, out.read().decode()
 
 
-def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Wall time and peak memory of the whole process tree (all workers summed)."""
-    seconds, peak, _ = run(command, env)
+def timed(command: list[str], env: dict[str, str] | None = None,
+          split: dict[str, float] | None = None) -> tuple[float, float]:
+    """Wall time and peak memory of the whole process tree (all workers summed); see `run` for `split`."""
+    seconds, peak, _ = run(command, env, split)
     return seconds, peak
 
 

@@ -20,10 +20,10 @@ import pytest
 from letters.api import build_campaign, merge_builds
 from letters.core.errors import LettersError
 from letters.data.load import load_campaign
-from letters.pipeline import engine
+from letters.pipeline import cache, engine
 from letters.pipeline.engine import BuildResult, shard_of
 from letters.pipeline.manifest import read_manifest, sha256
-from letters.pipeline.plan import plan
+from letters.pipeline.plan import Job, plan
 
 from .fakes import (
     FAIL_MARKER,
@@ -300,3 +300,43 @@ def test_an_interrupted_build_lists_only_written_files_and_the_next_renders_the_
     assert (after.rendered, after.reused) == (DOCUMENTS - len(listed), len(listed))
     assert rendered(log, after) == {e.id for e in after.entries if e.kind == "document"} - {e["id"] for e in listed}
     assert len(checked_manifest(out)) == DOCUMENTS + BUNDLES
+
+
+def test_a_rebuild_with_nothing_changed_does_not_rewrite_the_manifest(campaign, tmp_path):
+    root, out = campaign("minimal"), tmp_path / "out"
+    build(root, out)
+    before = (out / "manifest.json").stat()
+    again = build(root, out)
+    assert (again.rendered, again.reused) == (0, DOCUMENTS)
+    after = (out / "manifest.json").stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)  # the same file, untouched
+
+
+def test_an_output_replaced_by_a_link_out_of_the_folder_is_not_taken_for_a_previous_output(campaign, tmp_path):
+    """Outputs found as plain files are trusted without resolving their paths; a link is
+    not a plain file, and goes through `inside` as before: out of the folder, it is not ours."""
+    root, out = campaign("minimal"), tmp_path / "out"
+    build(root, out)
+    assert "letter-alena-testava-be" in cache.previous_entries(out)
+    target = out / "letter" / "alena-testava-be.pdf"
+    elsewhere = tmp_path / "elsewhere.pdf"
+    elsewhere.write_bytes(target.read_bytes())
+    target.unlink()
+    target.symlink_to(elsewhere)
+    kept = cache.previous_entries(out)
+    assert "letter-alena-testava-be" not in kept
+    assert len(kept) == DOCUMENTS + BUNDLES - 1
+
+
+def test_a_campaign_document_counts_its_people_in_a_chunk():
+    """Ten volumes of a hundred people's cards are ten chunks, not one 500-page layout;
+    documents for one person each still fill a chunk of `size`."""
+    data = load_campaign(Path(__file__).parent / "campaigns" / "minimal")
+    card = data.registry.product("postcard")
+    head = "<html><head><title>t</title></head><body>x</body></html>"
+    people = tuple(f"p{i}" for i in range(100))
+    volumes = [engine.Pending.of(Job(card, None, "be", "a4", members=people, volume=v), head, "") for v in range(1, 11)]
+    singles = [engine.Pending.of(Job(card, f"p{i}", "be", "a4"), head, "") for i in range(30)]
+    chunks = engine.chunked(volumes + singles, 20)
+    assert [len(c) for c in chunks] == [1] * 10 + [20, 10]
+    assert chunks[0][0].html == head  # kept compressed, given back as it was

@@ -170,8 +170,8 @@ def build_campaign(
     """Render what changed since the last build into out_dir, in parallel chunks.
 
     Unchanged documents are reused, outputs that no longer belong to the
-    campaign are removed, and the manifest is rewritten at least once a second
-    while chunks finish, so a killed build loses at most the last second's work
+    campaign are removed, and the manifest is rewritten about once a second
+    while chunks finish, so a killed build loses at most the last seconds' work
     and the next build renders only what is missing.
     """
     data = load(root, include_stale, print_options)

@@ -116,22 +116,26 @@ def _shape_problem(node: yaml.Node) -> tuple[str, int] | None:
     while stack:
         current, depth, finished = stack.pop()
         key = id(current)
-        line = current.start_mark.line + 1
         if finished:
             open_nodes.discard(key)
             sizes[key] = 1 + sum(sizes[id(child)] for child in _children(current))
             if sizes[key] > MAX_NODES:
-                return f"stands for more than {MAX_NODES:,} values once its aliases (*name) are expanded", line
+                return (f"stands for more than {MAX_NODES:,} values once its aliases (*name) are expanded",
+                        current.start_mark.line + 1)
             continue
         if key in open_nodes:
-            return "an alias (*name) inside the value it names", line
+            return "an alias (*name) inside the value it names", current.start_mark.line + 1
         if key in sizes:
             aliases += 1
             if aliases > MAX_ALIASES:
-                return f"uses aliases (*name) more than {MAX_ALIASES} times; write the values out", line
+                return (f"uses aliases (*name) more than {MAX_ALIASES} times; write the values out",
+                        current.start_mark.line + 1)
             continue
         if depth > MAX_DEPTH:
-            return f"nested more than {MAX_DEPTH} levels deep", line
+            return f"nested more than {MAX_DEPTH} levels deep", current.start_mark.line + 1
+        if isinstance(current, yaml.ScalarNode):  # a leaf is finished at once: most nodes, walked once, not twice
+            sizes[key] = 1
+            continue
         open_nodes.add(key)
         stack.append((current, depth, True))
         stack.extend((child, depth + 1, False) for child in _children(current))

@@ -43,18 +43,21 @@ def plan_bundles(documents: list[manifest.Entry], registry: Registry) -> list[Bu
         (d for d in documents if d.kind == "document" and d.prisoner and d.format == "pdf"),
         key=lambda d: (rank.get(d.product, len(rank)), d.prisoner, d.lang),
     )
+    by_product: dict[str, list[manifest.Entry]] = {}
+    by_person: dict[str, list[manifest.Entry]] = {}
+    for d in docs:  # grouped in one pass: a list per person searched through every document was O(N^2)
+        by_product.setdefault(d.product, []).append(d)
+        by_person.setdefault(d.prisoner or "", []).append(d)  # every one has a prisoner (filtered above)
     plans: list[BundlePlan] = []
-    for name in dict.fromkeys(d.product for d in docs):
+    for name, parts in by_product.items():
         if name in registry.products and registry.products[name].per_campaign:
             continue
-        parts = [d for d in docs if d.product == name]
         volumes = [parts[i : i + BUNDLE_LIMIT] for i in range(0, len(parts), BUNDLE_LIMIT)]
         for number, volume in enumerate(volumes, start=1):
             suffix = f"-{number:03d}" if len(volumes) > 1 else ""
             title = f"{name}: everyone" + (f" ({number} of {len(volumes)})" if suffix else "")
             plans.append(BundlePlan(f"bundle-{name}{suffix}", f"bundles/{name}{suffix}.pdf", name, None, volume, title))
-    for person in sorted({d.prisoner for d in docs}):
-        parts = [d for d in docs if d.prisoner == person]
+    for person, parts in sorted(by_person.items()):
         if len(parts) < 2:
             continue  # one document is already everything for that person
         plans.append(BundlePlan(f"bundle-{person}", f"bundles/people/{person}.pdf", "bundle", person, parts, f"Everything for {person}"))

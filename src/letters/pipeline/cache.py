@@ -21,8 +21,10 @@ folder before anything is read or deleted.
 from __future__ import annotations
 
 import hashlib
+import os
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from .. import __version__
 from ..core.errors import LettersError
@@ -125,21 +127,55 @@ class InputKeys:
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
-def previous_entries(out_dir: Path) -> dict[str, manifest.Entry]:
-    """The entries of the last build whose files are still there, inside out_dir."""
+def previous_manifest(out_dir: Path) -> dict[str, Any] | None:
+    """The manifest of the last build as it was read, or None (no manifest, or not JSON)."""
     try:
-        documents = manifest.read_manifest(out_dir)["documents"]
+        found = manifest.read_manifest(out_dir)
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def previous_entries(out_dir: Path, found: dict[str, Any] | None = None) -> dict[str, manifest.Entry]:
+    """The entries of the last build (its manifest `found`, read when not given)
+    whose files are still there, inside out_dir."""
+    try:
+        documents = (found if found is not None else manifest.read_manifest(out_dir))["documents"]
         entries = [manifest.entry_from(d) for d in documents]
     except (OSError, ValueError, KeyError, TypeError):
         return {}
+    plain = plain_files(out_dir)
     kept = {}
     for entry in entries:
+        if isinstance(entry.path, str) and entry.path in plain:
+            kept[entry.id] = entry  # a plain file reached without a link: inside by construction
+            continue
         try:
             if inside(out_dir, entry.path).is_file():
                 kept[entry.id] = entry
         except LettersError:
             continue  # a path outside the folder is never ours: it is neither reused nor deleted
     return kept
+
+
+def plain_files(out_dir: Path) -> set[str]:
+    """Every plain file under out_dir reached without following a link, as its relative POSIX
+    path. Such a file is inside the folder by construction, so only the other paths of a
+    manifest need `inside`, which resolves each path link by link: 12,000 paths took a second."""
+    found: set[str] = set()
+    folders = [("", Path(out_dir))]
+    while folders:
+        prefix, folder = folders.pop()
+        try:
+            with os.scandir(folder) as items:
+                for item in items:
+                    if item.is_dir(follow_symlinks=False):
+                        folders.append((f"{prefix}{item.name}/", Path(item.path)))
+                    elif item.is_file(follow_symlinks=False):
+                        found.add(prefix + item.name)
+        except OSError:
+            continue
+    return found
 
 
 def remove_output(out_dir: Path, entry: manifest.Entry) -> bool:

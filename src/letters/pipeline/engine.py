@@ -4,8 +4,9 @@ Documents sharing a layout are laid out in chunks, on a spawn pool of worker
 processes; only what changed since the last build is rendered (`cache`); the
 lint's gate runs on each chunk as it is handed out; one broken document fails
 alone and the good output it would have replaced stays as it was; the
-manifest is saved at least once a second, so a killed build loses at most
-the last second's work; a lock refuses a second build on the same folder.
+manifest is saved once a second (or, where writing it takes longer than a
+tenth of a second, after ten times as long), so a killed build loses at most
+the last seconds' work; a lock refuses a second build on the same folder.
 
 The render function is a parameter (`render=`): the build's behaviours can be
 tested against a fast fake renderer as well as WeasyPrint.
@@ -13,14 +14,18 @@ tested against a fast fake renderer as well as WeasyPrint.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import stat
 import time
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from ..core.diagnostics import Diagnostic
 from ..core.errors import LettersError, LintError, RenderError, TemplateError
@@ -35,6 +40,7 @@ from .plan import Job, failed
 from .render import TITLE, Outcome, RenderChunk, html_title, render_chunk
 
 SAVE_EVERY_SECONDS = 1.0
+SAVE_SHARE = 10  # the manifest is saved after at least ten times as long as its last save took
 Others = Callable[[str], bool]  # a document id -> whether it belongs to another run sharing the folder
 Progress = Callable[[int, int, list[Diagnostic]], None]  # (documents finished in this step, total, their failures)
 
@@ -58,12 +64,33 @@ class BuildResult:
 
 @dataclass
 class Pending:
-    """A document whose HTML is composed and which must be rendered."""
+    """A document whose HTML is composed and which must be rendered.
+
+    The HTML is kept compressed until it is rendered: a thousand people's
+    documents are 190 MB of text, which the parent would otherwise hold for the
+    whole build (zlib's fastest level shrinks it about five times in 0.1 ms a document).
+    """
 
     job: Job
-    html: str
+    packed: bytes
     key: str
     inputs: str = ""
+    layout: str = ""  # what documents laid out together must share (see `chunked`)
+
+    @classmethod
+    def of(cls, job: Job, html: str, key: str, inputs: str = "") -> Pending:
+        head = TITLE.sub("", html.split("<body", 1)[0])
+        layout = hashlib.sha256(head.encode()).hexdigest()
+        return cls(job, zlib.compress(html.encode("utf-8"), 1), key, inputs, layout)
+
+    @property
+    def html(self) -> str:
+        return zlib.decompress(self.packed).decode("utf-8")
+
+    @property
+    def weight(self) -> int:
+        """What laying it out costs, in people: a campaign document counts everyone on it."""
+        return max(1, len(self.job.people))
 
 
 def file_roots(data: CampaignData) -> list[Path]:
@@ -112,17 +139,30 @@ def shard_of(doc_id: str, count: int) -> int:
 
 
 def chunked(pending: list[Pending], size: int) -> list[list[Pending]]:
-    """Chunks of documents that share one layout: the same <head> (styles, page size), language and paper.
+    """Chunks of documents that share one layout: the same <head> (styles, page size), language
+    and paper, of at most `size` people each.
 
     A chunk is laid out with its first document's head, so two products that share a
     template but not their page setup (a letter and its window variant) never mix.
+    A campaign document counts its people (`Pending.weight`): a volume of a hundred
+    people's cards is laid out alone, not with nine others as one 500-page document
+    that held a worker's memory past half a gigabyte.
     """
     groups: dict[tuple[str, str, str], list[Pending]] = {}
     for item in pending:
-        head = TITLE.sub("", item.html.split("<body", 1)[0])
-        key = (hashlib.sha256(head.encode()).hexdigest(), item.job.lang, item.job.paper)
-        groups.setdefault(key, []).append(item)
-    return [group[i : i + size] for group in groups.values() for i in range(0, len(group), size)]
+        groups.setdefault((item.layout, item.job.lang, item.job.paper), []).append(item)
+    chunks: list[list[Pending]] = []
+    for group in groups.values():
+        chunk: list[Pending] = []
+        people = 0
+        for item in group:
+            if chunk and people + item.weight > size:
+                chunks.append(chunk)
+                chunk, people = [], 0
+            chunk.append(item)
+            people += item.weight
+        chunks.append(chunk)
+    return chunks
 
 
 LOCK = ".letters.lock"
@@ -173,7 +213,8 @@ class _Run:
                  output: Output, progress: Progress | None):
         self.data, self.result, self.others, self.output, self.progress = data, result, others, output, progress
         self.out_dir = result.out_dir
-        self.existing = cache.previous_entries(self.out_dir)  # what the folder holds now
+        self.saved = cache.previous_manifest(self.out_dir)  # the manifest on disk, until it is rewritten
+        self.existing = cache.previous_entries(self.out_dir, self.saved)  # what the folder holds now
         self.previous = {} if force else dict(self.existing)  # what may be reused
         self.composer = Composer(data, report=result.warnings.append)
         self.assets = cache.assets_digest(Path(data.root))
@@ -182,6 +223,7 @@ class _Run:
         self.planned_ids = {j.doc_id for j in planned}
         self.total = len(planned)
         self.last_save = time.monotonic()
+        self.save_took = 0.0  # how long the last save of the manifest took
 
     def fail(self, job: Job, exc: LettersError, code: str = "failed") -> Diagnostic:
         failure = failed(job.doc_id, job.path(self.output.suffix), exc.format_message(), code)
@@ -221,7 +263,7 @@ class _Run:
             if old and old.key == key:
                 self.reuse(replace(old, inputs=inputs))  # the same HTML passed the same lint rules when it was made
             else:
-                pending.append(Pending(job, html, key, inputs))  # linted just before it is rendered
+                pending.append(Pending.of(job, html, key, inputs))  # linted just before it is rendered
         return pending
 
     def reuse(self, old: manifest.Entry) -> None:
@@ -275,10 +317,20 @@ class _Run:
     def save(self, now: bool = True) -> None:
         """Rewriting the manifest after every chunk would cost O(N^2) at 10,000
         documents; once a second bounds what a killed build can lose."""
-        if now or time.monotonic() - self.last_save >= SAVE_EVERY_SECONDS:
+        if now or time.monotonic() - self.last_save >= self.save_interval():
+            started = time.monotonic()
             skipped = [{"prisoner": s.subject, "product": s.product, "reason": s.message} for s in self.result.skipped]
-            manifest.write_manifest(self.out_dir, self.data.campaign.title, self.entries(), skipped)
+            found = manifest.document(self.data.campaign.title, self.entries(), skipped)
+            if found != self.saved:  # a build that changed nothing leaves the manifest as it was
+                manifest.write_document(self.out_dir, found)
+                self.saved = None  # written: not kept, it is the size of the manifest
             self.last_save = time.monotonic()
+            self.save_took = self.last_save - started
+
+    def save_interval(self) -> float:
+        """Once a second; but a thousand people's manifest takes a quarter of a second to
+        write, on a core the workers need, so never more than a tenth of the time."""
+        return SAVE_EVERY_SECONDS and max(SAVE_EVERY_SECONDS, SAVE_SHARE * self.save_took)
 
     def bundle(self) -> None:
         plans = bundles.plan_bundles(list(self.done.values()), self.data.registry)
@@ -312,10 +364,12 @@ def render_jobs(
     with build_lock(result.out_dir):
         manifest.refuse_foreign(result.out_dir, force)
         run = _Run(data, planned, result, force, others, output, progress)
-        pending = run.compose(planned)
+        chunks = chunked(run.compose(planned), chunk_size)
+        if chunks:
+            release_memory()  # composing a thousand people's documents left 190 MB of freed text
         if progress:
             progress(len(run.done) + len(result.failures), run.total, list(result.failures))
-        for chunk, outcomes in run_chunks(chunked(pending, chunk_size), data, jobs, run.admit, render):
+        for chunk, outcomes in run_chunks(chunks, data, jobs, run.admit, render):
             run.finish(chunk, outcomes)
         if bundle and output.bundles:  # a shard holds part of each product; `letters merge` makes the bundles
             run.bundle()
@@ -333,21 +387,76 @@ def run_chunks(
     """Yield (chunk, outcomes) as chunks finish: in this process, or on a spawn pool.
 
     `admit` filters each chunk just before it is rendered (the lint's gate).
+    A few documents (an edited profile's) render here: starting workers would cost
+    more than rendering them. A pool gets a few chunks at a time, not all of them at
+    once: each chunk handed over holds its HTML uncompressed until a worker takes it.
     """
     workers = min(jobs or os.cpu_count() or 1, len(chunks))
     base, roots = Path(data.root), file_roots(data)
-    if workers <= 1:
-        for chunk in chunks:
+    if workers <= 1 or sum(p.weight for chunk in chunks for p in chunk) <= IN_PROCESS_PEOPLE:
+        for chunk in drained(chunks):
             if chunk := admit(chunk):
                 yield chunk, render([p.html for p in chunk], base, roots)
         return
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
     context = multiprocessing.get_context("spawn")  # WeasyPrint's GLib state must not be forked
+    waiting = drained(chunks)
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        futures = {pool.submit(render, [p.html for p in chunk], base, roots): chunk
-                   for chunk in map(admit, chunks) if chunk}
-        for future in as_completed(futures):
-            # pop: a finished chunk's PDFs must not stay in memory until the build ends
-            yield futures.pop(future), future.result()
+        running: dict[Future[list[Outcome]], list[Pending]] = {}
+
+        def hand_out() -> None:
+            for chunk in waiting:
+                if chunk := admit(chunk):
+                    running[pool.submit(render_released, render, [p.html for p in chunk], base, roots)] = chunk
+                    return
+
+        for _ in range(IN_FLIGHT_PER_WORKER * workers):
+            hand_out()
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                chunk = running.pop(future)  # a finished chunk's PDFs must not stay in memory until the build ends
+                hand_out()
+                yield chunk, future.result()
+
+
+IN_PROCESS_PEOPLE = 4  # at most this many documents (in people, see `Pending.weight`) render without workers:
+# starting a worker costs a second, one document a tenth to a third of one
+IN_FLIGHT_PER_WORKER = 2  # chunks handed to the pool per worker: one laid out, one waiting
+
+
+def drained(chunks: list[list[Pending]]) -> Iterator[list[Pending]]:
+    """Each chunk in turn, taken out of the list as it is handed out, so that a rendered
+    chunk's HTML is freed instead of staying in the list until the build ends."""
+    chunks.reverse()
+    while chunks:
+        yield chunks.pop()
+
+
+def render_released(render: RenderChunk, htmls: list[str], base_dir: Path, roots: list[Path]) -> list[Outcome]:
+    """`render` in a pool worker, then the memory its layout used is given back: WeasyPrint's
+    boxes are cyclic garbage that would wait for the collector, and glibc keeps freed pages
+    unless asked to return them, so a worker would otherwise stay as large as its largest chunk."""
+    try:
+        return render(htmls, base_dir, roots)
+    finally:
+        release_memory()
+
+
+def release_memory() -> None:
+    """Collect cyclic garbage now and return freed heap pages to the system (glibc only)."""
+    gc.collect()
+    if libc := _libc():
+        libc.malloc_trim(0)
+
+
+@lru_cache(maxsize=1)
+def _libc() -> Any:
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    libc = ctypes.CDLL(name) if name else None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
