@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from ..core import templates
 from ..core.diagnostics import Diagnostic, Severity, from_validation
 from ..core.errors import CampaignError
 from ..products.registry import Registry, load_registry
@@ -21,7 +22,7 @@ from . import language
 from .models import Addressee, Campaign, Facility, Prisoner
 
 M = TypeVar("M", bound=BaseModel)
-SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 1,000 profiles load fast
+SafeLoader = templates.SafeLoader  # libyaml when present: 1,000 profiles load fast
 Loc = tuple[Any, ...]
 
 MAX_YAML_BYTES = 2_000_000  # one campaign file: a facilities.yaml for a thousand places is a tenth of this

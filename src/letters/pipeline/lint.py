@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..core.diagnostics import Diagnostic, from_validation
 from ..core.errors import LettersError
-from ..core.templates import load_text, make_environment
+from ..core.templates import SafeLoader, load_text, make_environment
 from ..data import messages
 
 RULES_FILE = "lint/rules.yaml"
@@ -340,7 +340,7 @@ def read_campaign_rules(root: Path | None) -> dict[str, Any] | None:
         return None
     path = Path(root) / CAMPAIGN_FILE
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader) or {}
         checked = _CampaignRules.model_validate(data)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise LettersError(f"{path}: not readable YAML: {exc}") from None
