@@ -188,6 +188,12 @@ def make_environment(
 SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: the rules load ten times faster
 
 
+def too_deep(exc: BaseException) -> bool:
+    """Whether a YAML file failed for its nesting: Python's parser runs out of recursion,
+    libyaml stops at its own limit."""
+    return isinstance(exc, RecursionError) or "maximum nesting depth" in str(exc)
+
+
 def load_text(env: jinja2.Environment, name: str) -> Any:
     """Read a text file (YAML data, e.g. the letter's sentences) through the template lookup."""
     try:
@@ -195,10 +201,10 @@ def load_text(env: jinja2.Environment, name: str) -> Any:
     except jinja2.TemplateNotFound:
         raise TemplateError(f"text file {name!r} not found in the campaign's or the built-in templates/") from None
     try:
-        return yaml.load(source, Loader=SafeLoader)
-    except RecursionError:
-        raise TemplateError(f"{filename}: nested too deeply to be a text file") from None
-    except yaml.YAMLError as exc:
+        return yaml.load(source, Loader=SafeLoader)  # the safe loader, in C where libyaml is
+    except (RecursionError, yaml.YAMLError) as exc:
+        if too_deep(exc):
+            raise TemplateError(f"{filename}: nested too deeply to be a text file") from None
         raise TemplateError(f"{filename}: invalid YAML: {exc}") from None
 
 

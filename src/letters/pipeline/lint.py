@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..core.diagnostics import Diagnostic, from_validation
 from ..core.errors import LettersError
-from ..core.templates import SafeLoader, load_text, make_environment
+from ..core.templates import SafeLoader, load_text, make_environment, too_deep
 from ..data import messages
 
 RULES_FILE = "lint/rules.yaml"
@@ -342,10 +342,10 @@ def read_campaign_rules(root: Path | None) -> dict[str, Any] | None:
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader) or {}
         checked = _CampaignRules.model_validate(data)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
+        if too_deep(exc):
+            raise LettersError(f"{path}: nested too deeply to be a lint.yaml") from None
         raise LettersError(f"{path}: not readable YAML: {exc}") from None
-    except RecursionError:
-        raise LettersError(f"{path}: nested too deeply to be a lint.yaml") from None
     except ValidationError as exc:
         first = from_validation(exc, data, path)[0]
         raise LettersError(f"{first} (expected rules: {{politics: {{words: [...], patterns: [...]}}}}, max_chars: N)") from None
