@@ -405,3 +405,9 @@ def test_a_campaign_where_nobody_can_receive_letters_says_so(evening: Path):
         assert "Nobody in this campaign can receive letters now" in page and "data-person" not in page
     finally:
         running.stop()
+
+
+def test_the_page_says_which_words_the_letter_prints_around_the_writers(reader: Server):
+    page = Client(reader).get("/write/barys-uzorny").text
+    assert "begins with «Дарагі Барысе!» and ends with «З цеплынёй,»" in page  # the vocative, as printed
+    assert 'data-ru="The letter begins with «Дорогой Борис!»' in page  # for the switch to Russian

@@ -105,6 +105,13 @@ def test_a_volunteer_writes_and_the_organizer_prints(browser, served: Server, sh
     page.locator("#findings .ok").wait_for()
     assert page.locator("#findings mark").count() == 0
 
+    # switching the language switches the printed frame and the phrasebook's sentences
+    page.get_by_role("radio", name="Russian").check()
+    assert "«Дорогая Вера!»" in page.locator("#frame").inner_text()
+    assert page.locator('.sentence').first.text_content() == "Пишу Вам с искренним уважением."  # (folded away)
+    page.get_by_role("radio", name="Belarusian").check()
+    assert "«Дарагая Вера!»" in page.locator("#frame").inner_text()
+
     # the phrasebook inserts a sentence at the cursor, in the letter's language
     page.locator("details.phrasebook summary").click()
     page.locator('button.phrase[value="greet.3"]').click()

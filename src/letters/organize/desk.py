@@ -237,8 +237,14 @@ class Desk:
             return self._render_jobs(jobs, f"Letter to {self.data.prisoners[pid].names.latin.first}", pad_letters=0)
 
     def extras(self) -> list[str]:
-        """What can be printed after letters: "labels", the envelope products, "none"."""
-        return ["labels", *self.data.registry.named("envelope"), "none"]
+        """What can be printed after letters: the envelope products, "labels", "none"."""
+        return [*self.data.registry.named("envelope"), "labels", "none"]
+
+    def frame(self, pid: str, lang: str) -> tuple[str, str]:
+        """The words the letter prints around the writer's own: its greeting and its sign-off
+        (so the page can say what not to write twice)."""
+        job = Job(self.letter, pid, lang, self.data.campaign.paper)
+        return self.composer.letter(job)["greeting"][lang], self.composer.texts["text"]["signoff"][lang]
 
     def _extras(self, people: list[str], extra: str) -> list[Job]:
         """The jobs printed after the letters: one label sheet, or an envelope each, or none."""

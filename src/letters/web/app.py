@@ -329,7 +329,12 @@ def create_app(desk: api.Desk, settings: Settings) -> Flask:
             about=desk.about(person.id, lang), findings=found,
             pieces=pieces(api.clean_text(text), found or []), groups=desk.phrase_groups(),
             limit=desk.rules.max_chars, extras=desk.extras(), preview=image,
-            photo=desk.photo(person.id) is not None, notice=notice)
+            photo=desk.photo(person.id) is not None, notice=notice, frames={code: framed(person.id, code) for code in person.languages})
+
+    def framed(pid: str, lang: str) -> str:
+        greeting, signoff = desk.frame(pid, lang)
+        return _("The letter begins with «%(greeting)s» and ends with «%(signoff)s» and a line for your signature: "
+                 "write what comes between.") % {"greeting": greeting, "signoff": signoff}
 
     def _phrase(phrase_id: str, lang: str) -> str:
         for phrase in desk.phrases():

@@ -128,6 +128,8 @@
       node.lang = lang();
     }
     text.lang = lang();
+    const frame = document.getElementById("frame");
+    if (frame && frame.dataset[lang()]) frame.textContent = frame.dataset[lang()];
     later();
   }
 
