@@ -172,3 +172,21 @@ def test_a_damaged_ledger_is_a_ledger_fault(desk: Desk):
 def test_a_missing_ledger_is_an_empty_queue_not_an_error(desk: Desk):
     assert desk.queue() == [] and desk.waiting() == {} and not Path(desk.db).exists()
     assert {c.prisoner for c in desk.stats()} == {"alena-testava", "barys-uzorny", "vera-prykladnaja"}
+
+
+def test_characters_the_font_cannot_print_are_refused_before_anything_is_sent(desk: Desk):
+    for text in ("Добры дзень \ue000", "Добры дзень \u0378", "Добры дзень \u3164"):
+        [finding] = desk.check(text, "be")
+        assert "cannot print" in finding.message and finding.severity == "error"
+        with pytest.raises(LettersError, match="cannot be sent yet"):
+            desk.submit("alena-testava", text, "be")
+
+
+def test_a_message_of_the_organizers_named_web_something_is_still_built(desk: Desk):
+    from letters.api import build_campaign
+
+    folder = desk.root / "messages" / "barys-uzorny"
+    folder.mkdir(parents=True)
+    (folder / "web-design.be.txt").write_text(CLEAN, encoding="utf-8")
+    result = build_campaign(desk.root, desk.root.parent / "out", ["letter"])
+    assert "letter-barys-uzorny-be-web-design" in {e.id for e in result.entries}

@@ -342,6 +342,11 @@ def test_in_lan_mode_every_page_needs_the_access_code(lan_server: Server):
     assert "Choose someone" in guest.get("/").text
     phone = Client(lan_server)
     assert "Choose someone" in phone.get(f"/?code={lan_server.volunteer_code}").text  # the QR code's link
+    bounce = Client(lan_server, follow=False).get(f"/%09/evil.example?code={lan_server.volunteer_code}")
+    assert bounce.status == 302 and bounce.headers["Location"] in ("/", "http://127.0.0.1/")  # never another site
+    nosy = Client(lan_server)
+    refused = nosy.post("/write/vera-prykladnaja", {"lang": "be", "text": CLEAN, "action": "send"}, csrf=False)
+    assert "Вера Прыкладная" not in refused.text and "ИК №1" not in refused.text  # no page without the code
     assert "organizer's code" in phone.get("/organizer").text  # the volunteers' code does not open it
 
 
@@ -359,7 +364,8 @@ def test_serve_binds_only_where_it_is_told(evening: Path):
     for options, expected in ((["--host", "0.0.0.0"], "--lan"), (["--lan"], "--lan needs --host"),
                               (["--lan", "--host", "0.0.0.0"], "one address"), (["--lan", "--host", "::0"], "one address"),
                               (["--lan", "--host", "[::]"], "one address"), (["--lan", "--host", "0"], "IP address"),
-                              (["--lan", "--host", "0x0"], "IP address"), (["--lan", "--host", "example.org"], "IP address")):
+                              (["--lan", "--host", "0x0"], "IP address"), (["--lan", "--host", "example.org"], "IP address"),
+                              (["--lan", "--host", "255.255.255.255"], "broadcast"), (["--lan", "--host", "224.0.0.1"], "multicast")):
         done = subprocess.run([str(LETTERS), "serve", str(evening), "--port", "0", *options],
                               capture_output=True, text=True, timeout=60)
         assert done.returncode != 0 and expected in done.stderr and "Traceback" not in done.stderr
@@ -411,3 +417,11 @@ def test_the_page_says_which_words_the_letter_prints_around_the_writers(reader: 
     page = Client(reader).get("/write/barys-uzorny").text
     assert "begins with «Дарагі Барысе!» and ends with «З цеплынёй,»" in page  # the vocative, as printed
     assert 'data-ru="The letter begins with «Дорогой Борис!»' in page  # for the switch to Russian
+
+
+def test_serve_on_another_loopback_address_answers_there(evening: Path):
+    running = start(evening, "--host", "127.0.0.2")
+    try:
+        assert running.url.startswith("http://127.0.0.2:") and Client(running).get("/").status == 200
+    finally:
+        running.stop()

@@ -122,6 +122,7 @@ def test_a_volunteer_writes_and_the_organizer_prints(browser, served: Server, sh
     preview = page.locator("#preview")
     preview.wait_for(state="visible")
     page.wait_for_function("document.getElementById('preview').naturalWidth > 500")
+    assert preview.get_attribute("src").startswith("blob:")  # drawn by app.js, without reloading the page
     width, height = page.evaluate("[document.getElementById('preview').naturalWidth, document.getElementById('preview').naturalHeight]")
     assert abs(height / width - 297 / 210) < 0.01  # an A4 page
     shots(page, "3-preview")

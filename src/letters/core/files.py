@@ -57,10 +57,14 @@ def write_exclusive(path: Path, data: bytes) -> bool:
                 exclusive = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             except FileExistsError:
                 return False
-            with os.fdopen(exclusive, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
+            try:
+                with os.fdopen(exclusive, "wb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            except BaseException:
+                path.unlink(missing_ok=True)  # half a letter is no letter
+                raise
         return True
     finally:
         Path(tmp).unlink(missing_ok=True)

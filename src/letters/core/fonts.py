@@ -53,3 +53,10 @@ def text_width_mm(text: str, size_pt: float, font_file: str = ADDRESS_FONT) -> f
     notdef = hmtx[".notdef"][0]
     advance = sum(hmtx[cmap[ord(c)]][0] if ord(c) in cmap else notdef for c in text)
     return advance / units * size_pt * PT_TO_MM
+
+
+def undrawable(text: str, font_file: str = "PTSerif-Regular.ttf") -> list[str]:
+    """The characters of `text` the bundled font has no glyph for (they would print as
+    boxes), as 'x (U+0078)'; white space is layout, not a glyph."""
+    cmap = _metrics(font_file)[0]
+    return [f"{c} (U+{ord(c):04X})" for c in dict.fromkeys(text) if not c.isspace() and ord(c) not in cmap]

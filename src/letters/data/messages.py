@@ -17,7 +17,8 @@ from ..core.errors import LettersError
 from .models import SLUG
 
 FOLDER = "messages"
-PAGE = "web-"  # the volunteers' page names its letters web-<n>: it prints them itself, after approval
+PAGE = "web-"  # the volunteers' page names its letters web-<n>.<lang>.txt: it prints them itself, after approval
+PAGE_FILE = re.compile(r"web-\d+\.(be|ru)\.txt")
 CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # tab, new line and carriage return are text
 MAX_BYTES = 100_000  # a letter is a page; a larger file is not a message
 BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")  # marks and overrides that reorder text
@@ -133,7 +134,7 @@ def find(root: Path, people: set[str]) -> tuple[list[Message], list[Diagnostic]]
     if not folder.is_dir():
         return found, problems
     for path in sorted(folder.rglob("*")):
-        if path.is_dir() or path.name.startswith((".", PAGE)):
+        if path.is_dir() or path.name.startswith(".") or PAGE_FILE.fullmatch(path.name):
             continue  # a file being written, or a letter of the page (printed there once approved)
         relative = path.relative_to(root)
         if len(relative.parts) != 3 or path.suffix != ".txt":

@@ -31,6 +31,7 @@ from typing import Any
 from ..core.diagnostics import Diagnostic
 from ..core.errors import LettersError
 from ..core.files import inside, write_exclusive
+from ..core.fonts import undrawable
 from ..data import messages, phrasebook
 from ..data.load import CampaignData, load_campaign
 from ..pipeline import lint
@@ -91,8 +92,8 @@ class LedgerFault(LettersError):
 
     def __init__(self, detail: str):
         self.detail = detail
-        super().__init__("The organizer's ledger cannot be used right now, so the letter was not saved; "
-                         "tell the organizer (their terminal says why).")
+        super().__init__("The organizer's ledger cannot be read or written right now, so nothing was saved or "
+                         "changed; tell the organizer (their terminal says why).")
 
 
 class Desk:
@@ -218,6 +219,9 @@ class Desk:
             told = messages.letters_say(text)
         except LettersError as exc:
             return [Diagnostic(f"The letter {exc.format_message()}", code="text")]
+        if boxes := undrawable(text):
+            return [Diagnostic(f"The letter has characters the letter's font cannot print (they would come out as "
+                               f"empty boxes): {', '.join(boxes[:5])}; retype them", code="text")]
         if told and told != lang:
             names = {"be": "Belarusian", "ru": "Russian"}
             return [Diagnostic(f"This reads as {names[told]}, not {names[lang]}: choose {names[told]} above, "

@@ -151,8 +151,8 @@ def create_app(desk: api.Desk, settings: Settings) -> Flask:
             return None
         if "code" in request.args and check_code(request.args["code"], settings.volunteer_code):
             session["volunteer"] = True
-            rest = {k: v for k, v in request.args.items() if k != "code"}
-            return redirect(request.path + (f"?{urlencode(rest)}" if rest else ""))
+            rest = [(k, v) for k, v in request.args.items(multi=True) if k != "code"]
+            return redirect(_safe_next(request.path + (f"?{urlencode(rest)}" if rest else "")))
         if request.path.startswith("/api/"):
             abort(403, _("The page needs its access code."))
         return redirect(url_for("enter", next=request.full_path.rstrip("?")))
@@ -196,7 +196,8 @@ def create_app(desk: api.Desk, settings: Settings) -> Flask:
     def csrf_refused(exc: CSRFError):
         expired = _("The form has expired or did not come from this page. Go back, reload the page and try again.")
         pid = (request.view_args or {}).get("pid")
-        if request.endpoint == "write_post" and pid in desk.data.prisoners and request.form.get("text"):
+        allowed = settings.volunteer_code is None or session.get("volunteer")  # never a way round the code
+        if allowed and request.endpoint == "write_post" and pid in desk.data.prisoners and request.form.get("text"):
             try:  # the page was restarted under the volunteer's letter: keep the words, ask to press again
                 person = desk.person(pid)
                 lang = _choice(request.form.get("lang"), person.languages) or person.languages[0]
@@ -401,7 +402,7 @@ def _choice(value: str | None, allowed: Any) -> str | None:
 def _safe_next(target: str | None) -> str:
     """Where to go after the code: a path on this page only, never another site (no scheme,
     no host, nothing a browser would strip or read as one)."""
-    if not target or not re.fullmatch(r"/(?![/\\])[\w\-./?=&]*", target):
+    if not target or not re.fullmatch(r"/(?![/\\])[\w\-./?=&%+]*", target) or re.search(r"%(0[0-9a-f]|1[0-9a-f]|2f|5c)", target, re.I):
         return "/"
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else "/"

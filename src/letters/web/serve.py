@@ -33,6 +33,8 @@ def check_host(host: str | None, lan: bool) -> str:
         raise api.LettersError("--lan needs --host: the address of this computer on the event's network "
                                "(e.g. --host 192.168.1.20; `hostname -I` lists them)")
     host = (host or "127.0.0.1").strip("[]")
+    if is_loopback(host) and host != "localhost":
+        host = str(ipaddress.ip_address(host))  # one spelling, the one the Host check compares
     if not lan and not is_loopback(host):
         raise api.LettersError(f"{host} is not this computer's loopback address: add --lan to let other devices in "
                                f"(every page then needs the access code)")
@@ -45,6 +47,10 @@ def check_host(host: str | None, lan: bool) -> str:
         if address.is_unspecified:
             raise api.LettersError("--host must be one address, not every network at once: give this computer's "
                                    "address on the event's network")
+        if address.is_multicast or address.is_reserved or str(address) == "255.255.255.255" or \
+                getattr(address, "ipv4_mapped", None) is not None:
+            raise api.LettersError(f"--host {host}: give this computer's own address on the event's network "
+                                   f"(e.g. 192.168.1.20), not a broadcast, multicast or mapped one")
         host = str(address)
     return host
 
@@ -59,7 +65,7 @@ def serve(campaign: Path, host: str | None = None, port: int = 8000, lan: bool =
     desk = api.Desk(campaign, db, include_stale)
     organizer = organizer_code or new_code(10)
     volunteer = (volunteer_code or new_code(8)) if lan else None
-    hosts = (host,) if lan else ("127.0.0.1", "localhost", "::1")
+    hosts = (host,) if lan else (host, "127.0.0.1", "localhost", "::1")
     try:
         settings = Settings(organizer, volunteer, hosts, locale=locale)
         app = create_app(desk, settings)

@@ -134,7 +134,7 @@
   }
 
   text.addEventListener("input", later);
-  form.querySelector('button[value="check"]').addEventListener("click", showPreview);
+  for (const button of form.querySelectorAll('button[value="check"]')) button.addEventListener("click", showPreview);
   for (const button of form.querySelectorAll("button.phrase")) button.addEventListener("click", insert);
   for (const radio of form.querySelectorAll('input[name="lang"]')) radio.addEventListener("change", switchLanguage);
   if (text.value.trim()) check();
