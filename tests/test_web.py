@@ -171,6 +171,9 @@ def test_the_organizer_approves_returns_and_prints(server: Server):
     assert twice.status == 400 and "printed again from the list of printed letters" in twice.text
     again = organizer.post("/organizer/print", {"with": "none", "letter": [str(first)], "again": "1"})
     assert again.status == 200 and len(PdfReader(__import__("io").BytesIO(again.body)).pages) == 1
+    assert 'id="again-with"' in organizer.get("/organizer").text  # a reprint may come with labels too
+    relabelled = organizer.post("/organizer/print", {"with": "labels", "letter": [str(first)], "again": "1"})
+    assert len(PdfReader(__import__("io").BytesIO(relabelled.body)).pages) == 3
     assert organizer.post("/organizer/print", {"with": "labels"}).status == 400  # nothing ticked: nothing printed
     with sqlite3.connect(server.campaign / "letters.sqlite") as db:
         assert db.execute("SELECT id, volunteer FROM documents").fetchall() == [(f"letter-alena-testava-be-web-{first}", "<b>Anna</b>")]
