@@ -195,40 +195,69 @@ Node = dict[Any, Any]  # a trie of keys; the key None holds the rules an entry e
 KEYS_CACHE = 100_000  # words whose keys one Rules keeps
 
 
+class FirstWords:
+    """The trie's first level: the rest of an entry's trie is built when a text first has its first word.
+
+    The rules hold some 27,000 entries, and building all their tries took a tenth of a
+    second, which every cold `letters render` paid for the few words a letter holds."""
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.waiting: dict[str, list[tuple[tuple[str, ...], Rule]]] = {}
+        for rule in rules:
+            for entry in rule.forms | rule.lemmas:
+                self.waiting.setdefault(entry[0], []).append((entry, rule))
+        self.built: dict[str, Node] = {}
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.waiting
+
+    def get(self, key: str) -> Node | None:
+        node = self.built.get(key)
+        if node is None and key in self.waiting:
+            node = {}  # filled before it is shared: the web page's threads lint at once
+            for entry, rule in self.waiting[key]:
+                child = node
+                for part in entry[1:]:
+                    child = child.setdefault(part, {})
+                named = child.setdefault(None, [])
+                if rule not in named:
+                    named.append(rule)
+            self.built[key] = node
+        return node
+
+
 @dataclass(frozen=True)
 class Rules:
     rules: dict[str, Rule]
     max_chars: int
     length: Rule
     images: Rule
-    trie: Node = field(init=False, repr=False)  # every entry, word by word
-    joined: dict[str, list[Rule]] = field(init=False, repr=False)  # "жывебеларусь": an entry spelled out letter by letter
+    trie: FirstWords = field(init=False, repr=False)  # every entry, word by word
     prefixes: frozenset[str] = field(init=False, repr=False)  # first letters of the lemmas: which words to lemmatise
     keys_of: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)  # word as written -> its keys, once
     patterns: tuple[tuple[Rule, re.Pattern[str]], ...] = field(init=False, repr=False)  # every rule's, in order
     guarded: bool = field(init=False, repr=False)  # some rule has `unless` patterns
 
     def __post_init__(self) -> None:
-        trie: Node = {}
-        joined: dict[str, list[Rule]] = {}
-        prefixes: set[str] = set()
-        for rule in self.rules.values():
-            for entry in rule.forms | rule.lemmas:
-                node = trie
-                for key in entry:
-                    node = node.setdefault(key, {})
-                if rule not in node.setdefault(None, []):
-                    node[None].append(rule)
-                spelled = len(entry) > 1 and not any(k == WILDCARD or k.startswith(LEMMA) for k in entry)
-                if spelled and rule not in joined.setdefault("".join(entry), []):
-                    joined["".join(entry)].append(rule)
-                prefixes |= {k[1 : 1 + PREFIX] for k in entry if k.startswith(LEMMA)}
-        object.__setattr__(self, "trie", trie)
-        object.__setattr__(self, "joined", joined)
+        prefixes = {key[1 : 1 + PREFIX] for rule in self.rules.values() for entry in rule.lemmas
+                    for key in entry if key.startswith(LEMMA)}
+        object.__setattr__(self, "trie", FirstWords(self.rules.values()))
         object.__setattr__(self, "prefixes", frozenset(prefixes))
         object.__setattr__(self, "keys_of", {})
         object.__setattr__(self, "patterns", tuple((r, p) for r in self.rules.values() for p in r.patterns))
         object.__setattr__(self, "guarded", any(r.unless for r in self.rules.values()))
+
+    @cached_property
+    def joined(self) -> dict[str, list[Rule]]:
+        """Entries of several written words as one ("жывебеларусь"), for words spelled out letter by letter."""
+        joined: dict[str, list[Rule]] = {}
+        for rule in self.rules.values():
+            for entry in rule.forms | rule.lemmas:
+                if len(entry) > 1 and not any(k == WILDCARD or k.startswith(LEMMA) for k in entry):
+                    named = joined.setdefault("".join(entry), [])
+                    if rule not in named:
+                        named.append(rule)
+        return joined
 
     def keys(self, written: str) -> tuple[str, ...]:
         """What a word can match: itself normalised, and its Russian lemmas as "=lemma" keys.
