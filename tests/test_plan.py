@@ -43,9 +43,10 @@ def test_example_plan_sends_letters_only_where_an_address_is_known():
     assert not released & {j.prisoner_id for j in jobs}
 
 
-def test_everyones_cards_come_in_volumes_of_whole_sheets_and_labels_in_one_file(campaign, monkeypatch):
-    """A thousand people's cards are not one 500-page document: files of CARDS_PER_VOLUME
-    people, each a whole number of sheets; label sheets stay one file (no half-used sheets)."""
+def test_everyones_cards_and_labels_come_in_volumes_of_whole_sheets(campaign, monkeypatch):
+    """A thousand people's cards or labels are not one long document: files of
+    CARDS_PER_VOLUME people (whole sheets of four), and of LABEL_SHEETS_PER_VOLUME label
+    sheets, the first one starting at the first free label, so no label is left blank."""
     from letters.pipeline import plan as planning
 
     monkeypatch.setattr(planning, "CARDS_PER_VOLUME", 4)
@@ -56,3 +57,16 @@ def test_everyones_cards_come_in_volumes_of_whole_sheets_and_labels_in_one_file(
     assert [j.path() for j in cards][:2] == ["postcard/campaign-be-001.pdf", "postcard/campaign-be-002.pdf"]
     labels = [j for j in planning.plan(data, ["labels"])[0] if j.lang == "be"]
     assert len(labels) == 1 and labels[0].path() == "labels/campaign-be.pdf" and len(labels[0].members) == len(people)
+
+    sheet = data.registry.label_sheets["L7160"]  # 21 labels
+    many = [f"p{i:03d}" for i in range(100)]
+    spec = data.registry.product("labels")
+    volumes = planning.campaign_volumes(spec, "be", "a4", many, data)
+    assert len(volumes) == 1 and volumes[0].volume == 0  # 100 people: under ten sheets, one file
+    assert len(planning.campaign_volumes(spec, "be", "a4", many * 3, data)[0].members) == 10 * sheet.per_sheet
+    monkeypatch.setattr(planning, "LABEL_SHEETS_PER_VOLUME", 2)
+    used = replace(data, campaign=data.campaign.model_copy(update={"print": data.campaign.print.model_copy(update={"label_start": 5})}))
+    volumes = planning.campaign_volumes(spec, "be", "a4", many, used)
+    assert [len(v.members) for v in volumes] == [42 - 4, 42, 20]  # labels 5-42, then whole sheets
+    assert [p for v in volumes for p in v.members] == many and [v.volume for v in volumes] == [1, 2, 3]
+    assert [v.path() for v in volumes][0] == "labels/campaign-be-001.pdf"

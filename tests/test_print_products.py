@@ -337,6 +337,23 @@ def test_label_start_skips_used_labels_and_offsets_move_everything_exactly(tmp_p
             assert abs(new["top"] - old["top"] - (new_cell.y - old_cell.y - 2.0)) < TOL
 
 
+def test_label_volumes_end_on_full_sheets_and_only_the_first_skips_used_labels(tmp_path, monkeypatch):
+    """With volumes of one sheet and --start 20, the first file holds labels 20 and 21 and
+    the second starts a fresh sheet at label 1: no label is blank between them."""
+    from letters.pipeline import plan as planning
+
+    monkeypatch.setattr(planning, "LABEL_SHEETS_PER_VOLUME", 1)
+    root = make_campaign(tmp_path)
+    result = build_campaign(root, tmp_path / "out", ["labels"], jobs=1, print_options={"label_start": 20})
+    sheet = LABEL_SHEETS["L7160"]
+    files = sorted(d["path"] for d in documents(result, product="labels"))
+    assert files == ["labels/campaign-be-001.pdf", "labels/campaign-be-002.pdf"]
+    with pdfplumber.open(tmp_path / "out" / files[0]) as first, pdfplumber.open(tmp_path / "out" / files[1]) as second:
+        assert len(first.pages) == 1 and len(second.pages) == 1
+        assert sorted(labels_by_cell(first.pages[0], sheet)) == [20, 21]
+        assert sorted(labels_by_cell(second.pages[0], sheet)) == [1, 2, 3]
+
+
 def test_a_long_address_shrinks_and_one_that_cannot_fit_is_named(tmp_path):
     root = make_campaign(tmp_path)
     result = build_campaign(root, tmp_path / "out", ["labels"], jobs=1)

@@ -305,7 +305,8 @@ def _labels(composer: Composer, job: Job, context: dict[str, Any]) -> dict[str, 
     settings = composer.data.campaign.print
     people = [(pid, composer.person(pid, job.lang)["address"]) for pid in job.members]
     sheet = composer.data.registry.label_sheets[job.product.label_sheet(job.paper)]
-    layout, problems = labels_layout(people, sheet, settings.label_start, settings.offset_x_mm, settings.offset_y_mm)
+    start = settings.label_start if job.volume <= 1 else 1  # a later volume begins on a fresh sheet
+    layout, problems = labels_layout(people, sheet, start, settings.offset_x_mm, settings.offset_y_mm)
     for person, message in problems:
         composer.warn(person, message, code="label")
     return {"layout": layout}

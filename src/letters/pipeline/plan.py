@@ -156,23 +156,39 @@ def plan(
             if spec.per_person:
                 jobs.extend(Job(spec, pid, lang, paper) for pid in eligible)
             if spec.per_campaign and eligible:
-                jobs.extend(campaign_volumes(spec, lang, paper, eligible))
+                jobs.extend(campaign_volumes(spec, lang, paper, eligible, data))
     return jobs, skips
 
 
 CARDS_PER_VOLUME = 100  # people on one file of everyone's cards: 25 sheets, a printer's tray
+LABEL_SHEETS_PER_VOLUME = 10  # sheets on one file of everyone's labels (210 people on L7160)
 
 
-def campaign_volumes(spec: Product, lang: str, paper: str, people: list[str]) -> list[Job]:
-    """Everyone's cards in files of CARDS_PER_VOLUME people (whole sheets of four), so that
-    a thousand people's cards are laid out in parallel and fed to the printer in parts,
-    never as one 500-page document. Label sheets stay one file: a volume would start a
-    fresh sheet and waste the labels left on the last one."""
-    if spec.layout != "postcard" or len(people) <= CARDS_PER_VOLUME:
+def volume_sizes(spec: Product, paper: str, data: CampaignData) -> tuple[int, int] | None:
+    """How many people the first volume of a campaign document holds, and each later one;
+    None for a document that is always one file.
+
+    Label volumes end on a full sheet: the first one starts at the first free label
+    (`label_start`) and so holds that many fewer people; the rest start at the top left.
+    No label is left blank between volumes."""
+    if spec.layout == "postcard":
+        return CARDS_PER_VOLUME, CARDS_PER_VOLUME
+    if spec.layout == "labels":
+        size = data.registry.label_sheets[spec.label_sheet(paper)].per_sheet * LABEL_SHEETS_PER_VOLUME
+        return max(1, size - (data.campaign.print.label_start - 1)), size
+    return None
+
+
+def campaign_volumes(spec: Product, lang: str, paper: str, people: list[str], data: CampaignData) -> list[Job]:
+    """Everyone's cards, or labels, in files of a few hundred people (`volume_sizes`), so that
+    a thousand people's are laid out in parallel, in less memory, and fed to the printer in
+    parts, never as one 500-page document."""
+    sizes = volume_sizes(spec, paper, data)
+    if sizes is None or len(people) <= sizes[0]:
         return [Job(spec, None, lang, paper, members=tuple(people))]
-    size = CARDS_PER_VOLUME
-    return [Job(spec, None, lang, paper, members=tuple(people[i : i + size]), volume=i // size + 1)
-            for i in range(0, len(people), size)]
+    first, size = sizes
+    parts = [people[:first]] + [people[i : i + size] for i in range(first, len(people), size)]
+    return [Job(spec, None, lang, paper, members=tuple(part), volume=number) for number, part in enumerate(parts, start=1)]
 
 
 def plan_messages(
