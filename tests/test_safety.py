@@ -396,6 +396,23 @@ def test_11_the_sandbox_limits_ranges_powers_and_repetition():
     assert env.from_string("{{ range(10000)|length }} {{ 2 ** 10 }} {{ 'ab' * 3 }}").render() == "10000 1024 ababab"
 
 
+def test_11_padding_and_widths_are_refused_before_the_string_is_built():
+    """The output limit sees a string only once it is made: "x"|center(10**8) would take
+    100 MB first. Every way a template names a width is checked before."""
+    env = templates.make_environment()
+    for source in ['{{ "x"|center(10**8) }}', '{{ "x".ljust(10**8) }}', '{{ "x".zfill(10**8) }}',
+                   '{{ "%100000000s" % "x" }}', '{{ "%.100000000f" % 1.5 }}', '{{ "%*s"|format(10**8, "x") }}',
+                   '{{ "{:>100000000}".format("x") }}', '{{ "{:{w}}".format("x", w=10**8) }}',
+                   '{{ "{a:{w}}".format_map({"a": "x", "w": 10**8}) }}', '{{ "ab"|indent(10**8) }}',
+                   '{{ ("x" * 1000)|replace("", "y" * 1000) }}', '{{ ("x" * 1000).replace("", "y" * 1000) }}',
+                   '{{ ("x\t" * 10).expandtabs(10**8) }}']:
+        with pytest.raises(templates.SecurityError, match="at most 100,000 at once"):
+            env.from_string(source).render()
+    everyday = ('{{ "ab"|center(6) }}|{{ "%5.2f" % 3.14159 }}|{{ "%s-%s"|format(1, 2) }}|{{ "{}:{:>4}".format(7, 8) }}|'
+                '{{ "a-b"|replace("-", "+") }}|{{ "x".zfill(3) }}|{{ 7 % 3 }}|{{ "born {}".format(1999123) }}')
+    assert env.from_string(everyday).render() == "  ab  | 3.14|1-2|7:   8|a+b|00x|1|born 1999123"
+
+
 def test_11_the_time_limit_holds_outside_the_main_thread_too():
     template = templates.make_environment().from_string("{% for i in range(10000) %}{% for j in range(10000) %}.{% endfor %}{% endfor %}")
     found = []

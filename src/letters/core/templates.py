@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import operator
 import os
+import re
+import string
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -85,17 +87,115 @@ def limited_range(*args: int) -> range:
     return numbers
 
 
-class Sandbox(ImmutableSandboxedEnvironment):
-    """Jinja2's immutable sandbox with smaller limits: range(), `*` and `**`."""
+PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")  # "%-10.3f": width, precision
+WIDE_METHODS = frozenset(["center", "ljust", "rjust", "zfill", "expandtabs"])  # str methods that pad to a width
 
-    intercepted_binops = frozenset(["*", "**"])
+
+def _refuse_size(what: str, size: int) -> None:
+    if size > MAX_SEQUENCE:
+        raise SecurityError(f"{what} of {size:,} characters; a template may make at most {MAX_SEQUENCE:,} at once")
+
+
+def _ints(args: Any, kwargs: dict[str, Any] | None = None) -> list[int]:
+    values = list(args.values()) if isinstance(args, dict) else list(args) if isinstance(args, tuple | list) else [args]
+    return [v for v in [*values, *(kwargs or {}).values()] if isinstance(v, int) and not isinstance(v, bool)]
+
+
+def check_percent(text: str, args: Any) -> None:
+    """`"%10000000s" % x` (or the `format` filter) would build that string before the
+    output limit sees it: refuse a width or precision past MAX_SEQUENCE, also one given as `*`."""
+    for width, precision in PERCENT_SPEC.findall(text):
+        for number in (width, precision):
+            if number.isdigit():
+                _refuse_size("a % format width", int(number))
+            elif number == "*":
+                for value in _ints(args):
+                    _refuse_size("a % format width", value)
+
+
+def check_format(text: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """The same for str.format: "{:>100000000}" or a width given as an argument ("{:{w}}")."""
+    for _, _, spec, _ in string.Formatter().parse(text):
+        for number in re.findall(r"\d+", spec or ""):
+            _refuse_size("a format width", int(number))
+        if spec and "{" in spec:
+            for value in _ints(args, kwargs):
+                _refuse_size("a format width", value)
+
+
+def check_replace(text: str, old: str, new: str, count: int = -1) -> None:
+    """"x"|replace("", long) puts `long` between every two characters: count the result first."""
+    times = (len(text) + 1 if old == "" else text.count(old)) if count < 0 else count
+    _refuse_size("a replace()", len(text) + times * max(0, len(new) - len(old)))
+
+
+def _limited_filters(filters: dict[str, Callable[..., Any]]) -> dict[str, Callable[..., Any]]:
+    """Jinja's own filters that pad or repeat to a size the template names, with that size checked first."""
+    center, indent, fmt, rep = filters["center"], filters["indent"], filters["format"], filters["replace"]
+
+    def limited_center(value: Any, width: int = 80) -> str:
+        _refuse_size("center()", int(width))
+        return center(value, width)
+
+    def limited_indent(value: Any, width: Any = 4, *args: Any, **kwargs: Any) -> Any:
+        _refuse_size("indent()", len(str(value)) * (len(width) if isinstance(width, str) else int(width)))
+        return indent(value, width, *args, **kwargs)
+
+    def limited_format(value: Any, *args: Any, **kwargs: Any) -> str:
+        check_percent(str(value), kwargs or args)
+        return fmt(value, *args, **kwargs)
+
+    def limited_replace(eval_ctx: Any, value: Any, old: str, new: str, count: int | None = None) -> Any:
+        check_replace(str(value), str(old), str(new), -1 if count is None else int(count))
+        return rep(eval_ctx, value, old, new, count)
+
+    limited_replace.jinja_pass_arg = rep.jinja_pass_arg  # type: ignore[attr-defined]  # Jinja passes the eval context
+    return {"center": limited_center, "indent": limited_indent, "format": limited_format, "replace": limited_replace}
+
+
+class Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja2's immutable sandbox with smaller limits: range(), `*`, `**`, and whatever pads
+    or repeats a string to a size the template names (center, ljust, %10000000s, format
+    widths, replace), checked before the string is built, since the output limit only
+    sees it afterwards."""
+
+    intercepted_binops = frozenset(["*", "**", "%"])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.globals["range"] = limited_range
         self.globals.pop("lipsum", None)  # lipsum(10**6) is a runaway document, and no template needs it
+        self.filters.update(_limited_filters(self.filters))
+
+    def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        owner, name = getattr(__obj, "__self__", None), getattr(__obj, "__name__", "")
+        if isinstance(owner, str):
+            if name in WIDE_METHODS:
+                for value in _ints(args, kwargs):
+                    _refuse_size(f"{name}()", value)
+            elif name == "replace" and len(args) >= 2:
+                check_replace(owner, str(args[0]), str(args[1]), int(args[2]) if len(args) > 2 else -1)
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """Jinja's sandboxed str.format and format_map, with their widths checked first."""
+        wrapped = super().wrap_str_format(value)
+        if wrapped is None:
+            return None
+        text, is_map = value.__self__, value.__name__ == "format_map"
+
+        def checked(*args: Any, **kwargs: Any) -> str:
+            mapping = args[0] if is_map and args and isinstance(args[0], dict) else {}
+            check_format(text, () if is_map else args, mapping if is_map else kwargs)
+            return wrapped(*args, **kwargs)
+
+        return checked
 
     def call_binop(self, context: jinja2.runtime.Context, op: str, left: Any, right: Any) -> Any:
+        if op == "%":
+            if isinstance(left, str):
+                check_percent(left, right)
+            return operator.mod(left, right)
         if op == "**":
             if isinstance(right, int | float) and abs(right) > 100:
                 raise SecurityError(f"{left!r} ** {right!r}: a template may raise to a power of at most 100")
