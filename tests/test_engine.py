@@ -148,6 +148,35 @@ def test_a_deleted_output_is_rendered_again(campaign, tmp_path, log):
     checked_manifest(out)
 
 
+def test_an_output_changed_since_the_build_is_made_again_and_one_only_touched_is_reused(campaign, tmp_path, log):
+    """The manifest says which bytes each file holds: a damaged or edited PDF is not
+    reused (nor merged into a bundle) as if it were that file."""
+    root, out = campaign("minimal"), tmp_path / "out"
+    first = build(root, out)
+    rendered(log, first)
+    damaged, touched = out / "letter" / "alena-testava-be.pdf", out / "letter" / "alena-testava-ru.pdf"
+    good = damaged.read_bytes()
+    damaged.write_bytes(good[: len(good) // 2])
+    os.utime(touched)  # newer than the manifest, the same bytes
+    again = build(root, out)
+    assert rendered(log, again) == {"letter-alena-testava-be"}
+    assert damaged.read_bytes() == good
+    assert {e["path"]: e["sha256"] for e in checked_manifest(out)} == {e.path: e.sha256 for e in first.entries}
+
+
+def test_a_killed_builds_half_written_files_are_removed_by_the_next_build(campaign, tmp_path):
+    root, out = campaign("minimal"), tmp_path / "out"
+    build(root, out)
+    debris = [out / ".manifest.json.k2j4h5l6.part", out / "letter" / ".alena-testava-be.pdf.q1w2e3r4.part"]
+    for path in debris:
+        path.write_bytes(b"half")
+    mine = out / "letter" / "notes.part"  # not a name a build gives its temporary files
+    mine.write_text("the organizer's", encoding="utf-8")
+    build(root, out)
+    assert not any(path.exists() for path in debris)
+    assert mine.read_text(encoding="utf-8") == "the organizer's"
+
+
 def test_force_renders_everything_again_to_the_same_bytes(campaign, tmp_path, log):
     root, out = campaign("minimal"), tmp_path / "out"
     first = build(root, out)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -136,33 +137,63 @@ def previous_manifest(out_dir: Path) -> dict[str, Any] | None:
     return found if isinstance(found, dict) else None
 
 
-def previous_entries(out_dir: Path, found: dict[str, Any] | None = None) -> dict[str, manifest.Entry]:
+def previous_entries(out_dir: Path, found: dict[str, Any] | None = None,
+                     plain: dict[str, int] | None = None) -> dict[str, manifest.Entry]:
     """The entries of the last build (its manifest `found`, read when not given)
-    whose files are still there, inside out_dir."""
+    whose files are still there, inside out_dir, as that build wrote them.
+
+    A file changed since the manifest was written (newer than it) is reused only if
+    its sha256 is still the manifest's: an edited or damaged PDF is made again, never
+    merged into a bundle as if it were the one the manifest describes.
+    `plain`: the folder's `plain_files`, when they were listed already."""
     try:
+        written = (Path(out_dir) / manifest.MANIFEST).stat().st_mtime_ns
         documents = (found if found is not None else manifest.read_manifest(out_dir))["documents"]
         entries = [manifest.entry_from(d) for d in documents]
     except (OSError, ValueError, KeyError, TypeError):
         return {}
-    plain = plain_files(out_dir)
+    plain = plain_files(out_dir) if plain is None else plain
     kept = {}
     for entry in entries:
-        if isinstance(entry.path, str) and entry.path in plain:
-            kept[entry.id] = entry  # a plain file reached without a link: inside by construction
+        changed = plain.get(entry.path) if isinstance(entry.path, str) else None
+        if changed is None:  # not a plain file reached without a link: checked the slow way
+            try:
+                path = inside(out_dir, entry.path)
+                changed = path.stat().st_mtime_ns if path.is_file() else None
+            except (LettersError, OSError):
+                continue  # a path outside the folder is never ours: it is neither reused nor deleted
+            if changed is None:
+                continue
+        if changed > written and not _unchanged(Path(out_dir) / entry.path, entry.sha256):
             continue
-        try:
-            if inside(out_dir, entry.path).is_file():
-                kept[entry.id] = entry
-        except LettersError:
-            continue  # a path outside the folder is never ours: it is neither reused nor deleted
+        kept[entry.id] = entry
     return kept
 
 
-def plain_files(out_dir: Path) -> set[str]:
+def _unchanged(path: Path, sha256: str) -> bool:
+    try:
+        return manifest.sha256(path.read_bytes()) == sha256
+    except OSError:
+        return False
+
+
+LEFTOVER = re.compile(r"(?:^|/)\.[^/]+\.part$")  # write_atomic's temporary name: ".name.<random>.part"
+
+
+def remove_leftovers(out_dir: Path, plain: dict[str, int]) -> None:
+    """A build that was killed mid-write leaves write_atomic's temporary file behind; under
+    the build lock no other build is writing one, so every such file is debris."""
+    for name in [n for n in plain if LEFTOVER.search(n)]:
+        (Path(out_dir) / name).unlink(missing_ok=True)
+        del plain[name]
+
+
+def plain_files(out_dir: Path) -> dict[str, int]:
     """Every plain file under out_dir reached without following a link, as its relative POSIX
-    path. Such a file is inside the folder by construction, so only the other paths of a
-    manifest need `inside`, which resolves each path link by link: 12,000 paths took a second."""
-    found: set[str] = set()
+    path, with the time it was last changed (ns). Such a file is inside the folder by
+    construction, so only the other paths of a manifest need `inside`, which resolves each
+    path link by link: 12,000 paths took a second."""
+    found: dict[str, int] = {}
     folders = [("", Path(out_dir))]
     while folders:
         prefix, folder = folders.pop()
@@ -172,7 +203,7 @@ def plain_files(out_dir: Path) -> set[str]:
                     if item.is_dir(follow_symlinks=False):
                         folders.append((f"{prefix}{item.name}/", Path(item.path)))
                     elif item.is_file(follow_symlinks=False):
-                        found.add(prefix + item.name)
+                        found[prefix + item.name] = item.stat(follow_symlinks=False).st_mtime_ns
         except OSError:
             continue
     return found

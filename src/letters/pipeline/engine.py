@@ -214,7 +214,9 @@ class _Run:
         self.data, self.result, self.others, self.output, self.progress = data, result, others, output, progress
         self.out_dir = result.out_dir
         self.saved = cache.previous_manifest(self.out_dir)  # the manifest on disk, until it is rewritten
-        self.existing = cache.previous_entries(self.out_dir, self.saved)  # what the folder holds now
+        listing = cache.plain_files(self.out_dir)
+        cache.remove_leftovers(self.out_dir, listing)  # a killed build's half-written files
+        self.existing = cache.previous_entries(self.out_dir, self.saved, listing)  # what the folder holds now
         self.previous = {} if force else dict(self.existing)  # what may be reused
         self.composer = Composer(data, report=result.warnings.append)
         self.assets = cache.assets_digest(Path(data.root))
