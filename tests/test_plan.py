@@ -69,4 +69,4 @@ def test_everyones_cards_and_labels_come_in_volumes_of_whole_sheets(campaign, mo
     volumes = planning.campaign_volumes(spec, "be", "a4", many, used)
     assert [len(v.members) for v in volumes] == [42 - 4, 42, 20]  # labels 5-42, then whole sheets
     assert [p for v in volumes for p in v.members] == many and [v.volume for v in volumes] == [1, 2, 3]
-    assert [v.path() for v in volumes][0] == "labels/campaign-be-001.pdf"
+    assert volumes[0].path() == "labels/campaign-be-001.pdf"
