@@ -201,6 +201,19 @@ def test_archive_holds_copies_and_the_ledger_record_without_volunteer_names(shop
     assert again.exit_code == 1 and "is not empty" in again.output
 
 
+def test_a_second_pack_never_overwrites_the_first_ones_folder(shop, tmp_path):
+    """Every pack names its files packs/01.pdf, organizer.pdf: a second pack in the same
+    folder would replace the first's files and manifest. It is refused before a number is taken."""
+    out = tmp_path / "evening"
+    first = make_packs(shop, [Volunteer(1)], out, jobs=1, db=tmp_path / "ledger.sqlite")
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    with pytest.raises(LettersError, match=f"holds pack {first.pack} already"):
+        make_packs(shop, [Volunteer(1)], out, jobs=1, db=tmp_path / "ledger.sqlite")
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    second = make_packs(shop, [Volunteer(1)], tmp_path / "next", jobs=1, db=tmp_path / "ledger.sqlite")
+    assert second.pack == f"K{int(first.pack[1:]) + 1}"  # the refused one took no number
+
+
 def test_assignment_is_even_and_never_repeats_within_a_pack():
     people = [f"p{i}" for i in range(7)]
     for volunteers, per in [(3, None), (10, 2), (5, 7), (2, 9)]:

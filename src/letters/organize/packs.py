@@ -110,6 +110,8 @@ def make_packs(
     if not people:
         raise LettersError(f"nobody in {root} can receive mail now (see `letters build` for the reasons)")
     key = campaign_key(root)
+    if out_dir is not None:
+        _refuse_taken_folder(Path(out_dir))  # before a pack number is taken for it
     with Ledger(db_path(root, db)) as ledger:
         counts = ledger.counts(key, letters_of(data))
         number = ledger.reserve_pack(key, dt.date.today(), len(volunteers))
@@ -117,11 +119,12 @@ def make_packs(
         written = {p: (c.sent, c.generated) for p, c in counts.items()}
         shares = assign(people, written, len(volunteers), per_volunteer, seed=f"{key}:{pack}")
         out_dir = Path(out_dir or Path("output") / f"{key}-pack-{pack}")
-        _refuse_build_folder(out_dir)
+        _refuse_taken_folder(out_dir)
+        _make_pack_folder(out_dir)
         seats = _seats(data, volunteers, shares, pack, lang, envelope)
         unique = list({job.doc_id: job for seat in seats for job in (seat.sheet, seat.letter, seat.envelope) if job}.values())
         result = render_jobs(data, unique, BuildResult(out_dir), jobs=jobs, bundle=False, progress=progress,
-                             others=lambda doc_id: True)  # a pack's folder keeps every pack's documents
+                             others=lambda doc_id: True)  # nothing in a pack's folder is stale: an earlier try's files stay
         if result.failures:
             lines = "\n  ".join(f"{f.file}: {f.message}" for f in result.failures)
             raise LettersError(f"pack {pack} not made, {len(result.failures)} document(s) failed:\n  {lines}")
@@ -172,10 +175,24 @@ def assign(
 MARKER = ".letters-pack"  # marks a folder as a pack's, so a pack never takes over a build's folder
 
 
-def _refuse_build_folder(out_dir: Path) -> None:
-    """A pack writes its own manifest: never into the folder of a build (it would replace its manifest)."""
-    if (out_dir / manifest.MANIFEST).is_file() and not (out_dir / MARKER).is_file():
+def _refuse_taken_folder(out_dir: Path) -> None:
+    """A pack writes its own manifest and files with the same names as any other pack's
+    (packs/01.pdf, organizer.pdf): never into a build's folder, nor into another pack's."""
+    if not (out_dir / manifest.MANIFEST).is_file():
+        return
+    if not (out_dir / MARKER).is_file():
         raise LettersError(f"{out_dir} holds a build (manifest.json without a pack); give the pack its own folder with -o")
+    try:
+        made = sorted({str(d.get("id", "")).split("-")[1] for d in manifest.read_manifest(out_dir)["documents"]
+                       if isinstance(d, dict) and d.get("kind") == "pack" and str(d.get("id", "")).count("-") >= 2})
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        raise LettersError(f"{out_dir}/manifest.json is not readable; give the pack a new folder with -o") from None
+    if made:
+        raise LettersError(f"{out_dir} holds pack {', '.join(made)} already, which a new pack would overwrite; "
+                           "give it a new folder with -o (the default is a folder per pack)")
+
+
+def _make_pack_folder(out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / MARKER).touch()
 
