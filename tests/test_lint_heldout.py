@@ -2,10 +2,10 @@
 
 tests/lint/heldout.yaml is a blind held-out set: written apart from the rules, by
 a writer who never saw them nor the tuning corpora, and measured once after the
-rules were tuned on corpus.yaml, tuning-2025.yaml, tuning-2026.yaml and
-tuning-2026-12.yaml (the three earlier held-out sets, retired to tuning once
-measured). Do not tune the rules on its misses; add similar texts to corpus.yaml,
-and write a new blind set to measure again.
+rules were tuned on corpus.yaml, tuning-2025.yaml, tuning-2026.yaml,
+tuning-2026-12.yaml and tuning-2026-12b.yaml (the four earlier held-out sets,
+retired to tuning once measured). Do not tune the rules on its misses; add similar
+texts to corpus.yaml, and write a new blind set to measure again.
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ RULES = rules_for(None)
 
 GOAL_RECALL = 0.95  # the issue's goals
 GOAL_FALSE_ALARMS = 0.01
-# Measured once on 2026-12-02: 127 of 187 risky letters caught (67.9%); 4 of 204
-# clean letters flagged (2.0%: a court in a detective novel and in two TV series, and
-# war declared on the moles in a garden). Neither goal is met on unseen text; these
-# keep the measured figures from falling.
-FLOOR_RECALL = 0.67
-CEILING_FALSE_ALARMS = 0.02
+# Measured once on 2026-12-02: 141 of 199 risky letters caught (70.9%); 5 of 206
+# clean letters flagged (2.4%: a cousin who is a lawyer, in be and ru; a cake's and
+# a cookery jury's "verdict"; pansies planted on a grave, «пасадзілі браткі»).
+# Neither goal is met on unseen text; these keep the measured figures from falling.
+FLOOR_RECALL = 0.70
+CEILING_FALSE_ALARMS = 0.025
 
 
 @pytest.fixture(scope="module")
