@@ -21,12 +21,14 @@ $(VENV)/.installed-demo: pyproject.toml | system
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e .
+	$(BIN)/python -m compileall -q src  # an editable install leaves src/ uncompiled
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | system
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/python -m compileall -q src
 	touch $@ $(VENV)/.installed-demo
 
 # The example campaign's data was last verified in early 2026: past its 90 days,

@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from harness import LETTERS, person_id, timed, write_campaign
+from harness import LETTERS, compile_package, person_id, timed, write_campaign
 
 CAMPAIGN_YAML = "title: Benchmark (fictional people)\ndate: 2026-01-15\nlanguages: [be]\nproducts: [letter]\n"
 
@@ -74,6 +74,7 @@ print(a, f)
 def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     n = int(args[0]) if args else 1000
+    compile_package()
     letters = LETTERS
     with tempfile.TemporaryDirectory() as tmp:
         campaign = make_campaign(Path(tmp) / "campaign", n)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from harness import LETTERS, REPO, median_time, person_id, run, timed, write_campaign
+from harness import LETTERS, REPO, compile_package, median_time, person_id, run, timed, write_campaign
 
 EXAMPLE = REPO / "campaigns" / "belarus-2025" / "campaign.yaml"
 NO_SUBSETTER_SITE = Path(__file__).resolve().parent / "no_subsetter"  # its sitecustomize.py hides the subsetter
@@ -475,6 +475,7 @@ def main() -> None:
         print(json.dumps(CHILDREN[sys.argv[2]](Path(sys.argv[3]))))
         return
     args = options(sys.argv[1:])
+    compile_package()
     load_before, started = os.getloadavg()[0], dt.datetime.now(dt.UTC)
     with tempfile.TemporaryDirectory(prefix="bench-products-") as tmp:
         sections = list(measure(args, Path(tmp)))

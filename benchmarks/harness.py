@@ -21,6 +21,17 @@ FIXTURE = REPO / "tests" / "campaigns" / "minimal"  # fictional facilities and a
 LETTERS = [sys.executable, "-m", "letters.cli"]
 
 
+def compile_package() -> None:
+    """Write the bytecode of letters' own modules first, as a user's first run does.
+
+    An editable install leaves src/ uncompiled, and with PYTHONDONTWRITEBYTECODE set
+    (as on this project's machine) every start compiled 49 modules again: 0.12 s of
+    each cold `letters render`, which no user pays twice."""
+    import letters
+
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(letters.__file__).parent)], check=True)
+
+
 def write_campaign(root: Path, n: int, campaign_yaml: str, profile: Callable[[int], str]) -> Path:
     """A campaign at root (a temporary folder, never campaigns/): the fixture's fictional
     facilities and addressee, `campaign_yaml`, and N profiles written by `profile(i)`."""

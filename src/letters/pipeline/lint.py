@@ -28,6 +28,7 @@ from ..core.diagnostics import Diagnostic, from_validation
 from ..core.errors import LettersError
 from ..core.templates import SafeLoader, load_text, make_environment, too_deep
 from ..data import messages
+from .patterns import Pattern, fold
 
 RULES_FILE = "lint/rules.yaml"
 CAMPAIGN_FILE = "lint.yaml"
@@ -186,9 +187,9 @@ class Rule:
     source: str
     suggestion: str
     forms: frozenset[tuple[str, ...]] = frozenset()
-    patterns: tuple[re.Pattern[str], ...] = ()
+    patterns: tuple[Pattern, ...] = ()
     lemmas: frozenset[tuple[str, ...]] = frozenset()  # entries matched by lemma (keys "=lemma")
-    unless: tuple[re.Pattern[str], ...] = ()  # a finding inside a match of one of these is no finding («Война и мир»)
+    unless: tuple[Pattern, ...] = ()  # a finding inside a match of one of these is no finding («Война и мир»)
 
 
 Node = dict[Any, Any]  # a trie of keys; the key None holds the rules an entry ending there names
@@ -235,7 +236,7 @@ class Rules:
     trie: FirstWords = field(init=False, repr=False)  # every entry, word by word
     prefixes: frozenset[str] = field(init=False, repr=False)  # first letters of the lemmas: which words to lemmatise
     keys_of: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)  # word as written -> its keys, once
-    patterns: tuple[tuple[Rule, re.Pattern[str]], ...] = field(init=False, repr=False)  # every rule's, in order
+    patterns: tuple[tuple[Rule, Pattern], ...] = field(init=False, repr=False)  # every rule's, in order
     guarded: bool = field(init=False, repr=False)  # some rule has `unless` patterns
 
     def __post_init__(self) -> None:
@@ -303,7 +304,7 @@ class Rules:
         parts = [str(self.max_chars), "normal-line 1"]
         for rule in [*self.rules.values(), self.length, self.images]:
             parts += [rule.name, rule.severity, *sorted(" ".join(f) for f in rule.forms | rule.lemmas),
-                      *(p.pattern for p in rule.patterns), *("unless " + p.pattern for p in rule.unless)]
+                      *(p.source for p in rule.patterns), *("unless " + p.source for p in rule.unless)]
         if self.prefixes:
             parts.append(_dictionary_version())
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
@@ -318,8 +319,8 @@ def _rule(name: str, spec: dict[str, Any], where: str, endings: dict[str, list[s
     try:
         forms = frozenset(f for entry in spec.get("words", []) for f in expand(str(entry), endings))
         lemmas = frozenset(f for entry in spec.get("lemmas", []) for f in expand(str(entry), endings, lemmas=True))
-        patterns = tuple(re.compile(p) for p in spec.get("patterns", []))
-        unless = tuple(re.compile(p) for p in spec.get("unless", []))
+        patterns = tuple(Pattern.of(p, where) for p in spec.get("patterns", []))
+        unless = tuple(Pattern.of(p, where) for p in spec.get("unless", []))
         return Rule(name, spec["severity"], spec["why"], spec["source"], spec["suggestion"], forms, patterns, lemmas, unless)
     except KeyError as exc:
         raise LettersError(f"{where}: rule {name!r} needs {exc.args[0]!r}") from None
@@ -414,11 +415,12 @@ def _line_findings(number: int, line: str, rules: Rules) -> list[Diagnostic]:
             if any(key in trie for key in token_keys):
                 for j, named in rules.matches(joined_keys, i):
                     spans.extend((rule, joined[i][0], joined[j][1]) for rule in named)
+    folded = fold(text)
     for rule, pattern in rules.patterns:
-        for m in pattern.finditer(text):
+        for m in pattern.finditer(text, folded):
             spans.append((rule, m.start(), m.end()))
     if rules.guarded and spans:
-        spans = _not_excepted(text, spans)
+        spans = _not_excepted(text, folded, spans)
     found = []
     for rule, start, end in spans:
         begin, finish = normal.span(start, end)
@@ -432,11 +434,11 @@ def _line_findings(number: int, line: str, rules: Rules) -> list[Diagnostic]:
     return found
 
 
-def _not_excepted(text: str, spans: list[tuple[Rule, int, int]]) -> list[tuple[Rule, int, int]]:
+def _not_excepted(text: str, folded: str, spans: list[tuple[Rule, int, int]]) -> list[tuple[Rule, int, int]]:
     """The spans that no `unless` pattern of their rule covers: "войну" in «Войну и мир» is a book."""
     covers: dict[str, list[tuple[int, int]]] = {}
     for rule in {rule.name: rule for rule, _, _ in spans if rule.unless}.values():
-        covers[rule.name] = [m.span() for p in rule.unless for m in p.finditer(text)]
+        covers[rule.name] = [m.span() for p in rule.unless for m in p.finditer(text, folded)]
     return [(rule, start, end) for rule, start, end in spans
             if not any(a <= start and end <= b for a, b in covers.get(rule.name, ()))]
 
