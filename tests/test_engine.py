@@ -19,8 +19,9 @@ import pytest
 
 from letters.api import build_campaign, merge_builds
 from letters.core.errors import LettersError
+from letters.core.templates import builtin_templates_dir
 from letters.data.load import load_campaign
-from letters.pipeline import cache, engine
+from letters.pipeline import cache, engine, lint
 from letters.pipeline.engine import BuildResult, shard_of
 from letters.pipeline.manifest import read_manifest, sha256
 from letters.pipeline.plan import Job, plan
@@ -369,3 +370,34 @@ def test_a_campaign_document_counts_its_people_in_a_chunk():
     chunks = engine.chunked(volumes + singles, 20)
     assert [len(c) for c in chunks] == [1] * 10 + [20, 10]
     assert chunks[0][0].html == head  # kept compressed, given back as it was
+
+
+def test_a_rebuild_that_lints_nothing_never_builds_the_lint_rules(campaign, tmp_path, monkeypatch):
+    """The rules' fingerprint is read from their files: a rebuild with no change, or after a bio
+    edit that only the (unlinted) writer's sheet shows, does not pay for building the rules."""
+    root, out = campaign("minimal"), tmp_path / "out"
+    build(root, out)
+
+    def refuse(root):
+        raise AssertionError("the lint's rules were built")
+
+    monkeypatch.setattr(lint, "rules_for", refuse)
+    assert build(root, out).reused == DOCUMENTS
+    edit(root / "prisoners" / "alena-testava.yaml", "Likes gardens", "Likes rivers")
+    assert build(root, out).rendered == 2
+
+
+def test_a_changed_rule_checks_the_prisoner_documents_again(campaign, tmp_path, log):
+    root, out = campaign("minimal"), tmp_path / "out"
+    rendered(log, build(root, out))
+    before = lint.rules_digest(root)
+    (root / "lint.yaml").write_text("rules:\n  politics:\n    words: [нічога-такога]\n", encoding="utf-8")
+    assert lint.rules_digest(root) != before
+    again = build(root, out)
+    prisoner_mail = {e.id for e in again.entries if e.kind == "document" and e.audience == "prisoner"}
+    assert again.ok and prisoner_mail and rendered(log, again) == prisoner_mail  # checked and made again
+    copy = root / "templates" / "lint" / "rules.yaml"  # a campaign's own copy of the rules replaces them
+    copy.parent.mkdir(parents=True)
+    copy.write_text((builtin_templates_dir() / "lint" / "rules.yaml").read_text(encoding="utf-8") + "\n# ours\n",
+                    encoding="utf-8")
+    assert lint.rules_digest(root) not in (before, lint.rules_digest(None))

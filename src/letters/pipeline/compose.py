@@ -62,6 +62,11 @@ class Composer:
     def rules(self) -> lint.Rules:
         return lint.rules_for(self.data.root)
 
+    @cached_property
+    def rules_digest(self) -> str:
+        """The rules' fingerprint, known without building them (see lint.rules_digest)."""
+        return lint.rules_digest(self.data.root)
+
     def lint(self, job: Job, html: str) -> list[Diagnostic]:
         """The lint's findings on a prisoner-audience document as rendered.
 

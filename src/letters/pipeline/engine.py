@@ -210,22 +210,23 @@ class _Run:
     """One run of the engine over one output folder: the state its steps share, in one place."""
 
     def __init__(self, data: CampaignData, planned: list[Job], result: BuildResult, force: bool, others: Others,
-                 output: Output, progress: Progress | None):
+                 output: Output, progress: Progress | None, saved: dict[str, Any] | None):
         self.data, self.result, self.others, self.output, self.progress = data, result, others, output, progress
         self.out_dir = result.out_dir
-        self.saved = cache.previous_manifest(self.out_dir)  # the manifest on disk, until it is rewritten
+        self.saved = saved  # the manifest on disk, until it is rewritten
         listing = cache.plain_files(self.out_dir)
         cache.remove_leftovers(self.out_dir, listing)  # a killed build's half-written files
         self.existing = cache.previous_entries(self.out_dir, self.saved, listing)  # what the folder holds now
         self.previous = {} if force else dict(self.existing)  # what may be reused
         self.composer = Composer(data, report=result.warnings.append)
         self.assets = cache.assets_digest(Path(data.root))
-        self.inputs = cache.InputKeys(data, self.composer.rules.digest, self.assets)
+        self.inputs = cache.InputKeys(data, self.composer.rules_digest, self.assets)
         self.done: dict[str, manifest.Entry] = {}
         self.planned_ids = {j.doc_id for j in planned}
         self.total = len(planned)
         self.last_save = time.monotonic()
         self.save_took = 0.0  # how long the last save of the manifest took
+        self.chunks_left = 0  # chunks still to render: after the last one the final save follows
 
     def fail(self, job: Job, exc: LettersError, code: str = "failed") -> Diagnostic:
         failure = failed(job.doc_id, job.path(self.output.suffix), exc.format_message(), code)
@@ -255,7 +256,7 @@ class _Run:
                     self.reuse(old)  # made from the same files and settings: not even composed
                     continue
                 html = self.composer.html(job)
-                key = cache.document_key(html, self.data, job, self.composer.rules.digest, self.assets)
+                key = cache.document_key(html, self.data, job, self.composer.rules_digest, self.assets)
             except LettersError as exc:
                 self.fail(job, exc, "lint" if isinstance(exc, LintError) else "compose")
                 continue
@@ -306,7 +307,9 @@ class _Run:
             made = entry(item.job, path, written, pages, html_title(item.html), item.key, self.output)
             self.done[item.job.doc_id] = replace(made, inputs=item.inputs)
             self.result.rendered += 1
-        self.save(now=False)
+        self.chunks_left -= 1
+        if self.chunks_left > 0:  # a thousand people's manifest takes a quarter of a second to write
+            self.save(now=False)
         if self.progress:
             self.progress(len(chunk), self.total, failures)
 
@@ -364,9 +367,11 @@ def render_jobs(
     `output`: the format each document is written in.
     """
     with build_lock(result.out_dir):
-        manifest.refuse_foreign(result.out_dir, force)
-        run = _Run(data, planned, result, force, others, output, progress)
+        saved = cache.previous_manifest(result.out_dir)
+        manifest.refuse_foreign(result.out_dir, force, saved)
+        run = _Run(data, planned, result, force, others, output, progress, saved)
         chunks = chunked(run.compose(planned), chunk_size)
+        run.chunks_left, run.last_save = len(chunks), time.monotonic()  # composing wrote no file a kill could lose
         if chunks:
             release_memory()  # composing a thousand people's documents left 190 MB of freed text
         if progress:
