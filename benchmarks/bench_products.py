@@ -98,6 +98,13 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join("| " + " | ".join(line) + " |" for line in lines)
 
 
+def noted(rows: list[Row]) -> list[Row]:
+    """Rows also as progress, as soon as measured: the table itself comes at the end."""
+    for row in rows:
+        note("  " + " | ".join(str(cell) for cell in row.cells() if cell))
+    return rows
+
+
 def note(message: str) -> None:
     """Progress on stderr: a full run takes many minutes, and the table comes at the end."""
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
@@ -250,6 +257,7 @@ def per_product(campaign: Path, tmp: Path, products: list[str], subsetter_too: b
     for product in products:
         note(f"per product: {product}")
         builds[product] = build(campaign, tmp / product, [product])
+        note(f"  {product}: {rate(builds[product])}")
         shutil.rmtree(tmp / product)  # N = 1000 makes hundreds of MB per product
     letter = builds.get("letter")
     lines = []
@@ -278,27 +286,27 @@ def whole_list(campaign: Path, tmp: Path, reference_too: bool, subsetter_too: bo
     note("whole list: cold build")
     out = tmp / "mix"
     mix = build(campaign, out)
-    rows = [Row(f"whole list, cold: {mix.documents} documents", rate(mix)),
+    rows = noted([Row(f"whole list, cold: {mix.documents} documents", rate(mix)),
             Row("peak memory of that build, all processes", f"{mix.peak_mb:.0f} MB", mix.peak_mb, PEAK_MB),
             Row("its parts' own peaks: the build's process, its largest worker",
-                f"{mix.parent_mb:.0f} MB, {mix.worker_mb:.0f} MB")]
+                f"{mix.parent_mb:.0f} MB, {mix.worker_mb:.0f} MB")])
     if reference_too:
         note("whole list: reference, one WeasyPrint document per product and layout, one process (slow)")
         found, peak = child("reference", campaign)
         pages_per_s = found["pages"] / found["seconds"]
         ratio = mix.pages_per_s / pages_per_s
         differ = f" (the build made {mix.pages})" if found["pages"] != mix.pages else ""
-        rows += [Row(f"reference: {found['groups']} WeasyPrint documents (one per product and language), "
+        rows += noted([Row(f"reference: {found['groups']} WeasyPrint documents (one per product and language), "
                      f"one process, peak {peak:.0f} MB",
                      f"{found['seconds']:.1f} s, {found['pages']} pages{differ}, {pages_per_s:.1f} pages/s"),
-                 Row("whole list build vs the reference, pages/s", f"{ratio:.2f}x", ratio, VS_REFERENCE)]
-    rows += rebuilds(campaign, out)
+                 Row("whole list build vs the reference, pages/s", f"{ratio:.2f}x", ratio, VS_REFERENCE)])
+    rows += noted(rebuilds(campaign, out))
     if subsetter_too:
         note("whole list: cold build without the subsetter")
         hidden, processes = hidden_build(campaign, tmp / "mix-no-subsetter", tmp / "pids-mix")
         ratio = hidden.pages_per_s / mix.pages_per_s
-        rows += [Row(f"whole list without the subsetter, cold ({processes} processes hid it)", rate(hidden)),
-                 Row("without / with the subsetter, pages/s", f"{ratio:.2f}x", ratio, NO_SUBSETTER)]
+        rows += noted([Row(f"whole list without the subsetter, cold ({processes} processes hid it)", rate(hidden)),
+                       Row("without / with the subsetter, pages/s", f"{ratio:.2f}x", ratio, NO_SUBSETTER)])
     return rows
 
 
@@ -477,10 +485,11 @@ def main() -> None:
     args = options(sys.argv[1:])
     compile_package()
     load_before, started = os.getloadavg()[0], dt.datetime.now(dt.UTC)
+    print("# Benchmark: every product (issue 11)", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-products-") as tmp:
-        sections = list(measure(args, Path(tmp)))
-    about = machine(args.n, args.products, started, load_before)
-    print("\n\n".join([f"# Benchmark: every product (issue 11)\n\n{about}", *sections]))
+        for section in measure(args, Path(tmp)):  # each part as soon as it is measured: a run takes an hour or more
+            print(f"\n{section}", flush=True)
+    print(f"\n{machine(args.n, args.products, started, load_before)}")
 
 
 if __name__ == "__main__":
