@@ -3,7 +3,7 @@ the whole list without HarfBuzz's subsetter, and one document in a warm process.
 
 Run by hand:  .venv/bin/python benchmarks/bench_products.py [N] [options]   (default N = 1000)
               .venv/bin/python benchmarks/bench_products.py --quick         (N = 20: does it work?)
-Options: --products a,b   --only products,mix,single   --skip-reference   --skip-no-subsetter
+Options: --products a,b   --only products,mix,single   --skip-reference   --skip-no-subsetter   --keep DIR
 
 The synthetic campaign has N clearly fictional people at the test fixture's
 fictional colony, makes the example campaign's whole product list for all of
@@ -451,10 +451,14 @@ def options(argv: list[str]) -> argparse.Namespace:
                         help=f"only these parts, comma-separated: {', '.join(PARTS)}")
     parser.add_argument("--skip-reference", action="store_true", help="skip the one-process reference (slow)")
     parser.add_argument("--skip-no-subsetter", action="store_true", help="skip the builds without the subsetter")
+    parser.add_argument("--keep", type=Path, metavar="DIR", help="work in DIR (new or empty) and keep it: "
+                        "the campaign and its built folders, to time later rebuilds by hand")
     args = parser.parse_args(argv)
     if unknown := set(args.only) - set(PARTS):
         parser.error(f"unknown part(s) {', '.join(sorted(unknown))}; expected {', '.join(PARTS)}")
     args.n = QUICK_N if args.quick else args.n
+    if args.keep and args.keep.exists() and (not args.keep.is_dir() or any(args.keep.iterdir())):
+        parser.error(f"--keep {args.keep}: not a new or empty folder")
     args.products = args.products or example_products()
     return args
 
@@ -487,7 +491,9 @@ def main() -> None:
     load_before, started = os.getloadavg()[0], dt.datetime.now(dt.UTC)
     print("# Benchmark: every product (issue 11)", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-products-") as tmp:
-        for section in measure(args, Path(tmp)):  # each part as soon as it is measured: a run takes an hour or more
+        work = Path(tmp) if args.keep is None else args.keep
+        work.mkdir(parents=True, exist_ok=True)
+        for section in measure(args, work):  # each part as soon as it is measured: a run takes an hour or more
             print(f"\n{section}", flush=True)
     print(f"\n{machine(args.n, args.products, started, load_before)}")
 
