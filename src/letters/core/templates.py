@@ -294,12 +294,18 @@ def too_deep(exc: BaseException) -> bool:
     return isinstance(exc, RecursionError) or "maximum nesting depth" in str(exc)
 
 
-def load_text(env: jinja2.Environment, name: str) -> Any:
-    """Read a text file (YAML data, e.g. the letter's sentences) through the template lookup."""
+def text_source(env: jinja2.Environment, name: str) -> tuple[str, str]:
+    """A text file's source and file name, found through the template lookup (campaign first)."""
     try:
         source, filename, _ = env.loader.get_source(env, name)
     except jinja2.TemplateNotFound:
         raise TemplateError(f"text file {name!r} not found in the campaign's or the built-in templates/") from None
+    return source, filename or name
+
+
+def load_text(env: jinja2.Environment, name: str) -> Any:
+    """Read a text file (YAML data, e.g. the letter's sentences) through the template lookup."""
+    source, filename = text_source(env, name)
     try:
         return yaml.load(source, Loader=SafeLoader)  # the safe loader, in C where libyaml is
     except (RecursionError, yaml.YAMLError) as exc:

@@ -319,6 +319,10 @@ class _Run:
         kept = {**self.existing, **self.done}
         return [e for doc_id, e in kept.items() if doc_id in self.planned_ids or self.others(doc_id)]
 
+    def start_rendering(self, chunks: int) -> None:
+        """The clock of the periodic save starts here: composing wrote no file a kill could lose."""
+        self.chunks_left, self.last_save = chunks, time.monotonic()
+
     def save(self, now: bool = True) -> None:
         """Rewriting the manifest after every chunk would cost O(N^2) at 10,000
         documents; once a second bounds what a killed build can lose."""
@@ -371,7 +375,7 @@ def render_jobs(
         manifest.refuse_foreign(result.out_dir, force, saved)
         run = _Run(data, planned, result, force, others, output, progress, saved)
         chunks = chunked(run.compose(planned), chunk_size)
-        run.chunks_left, run.last_save = len(chunks), time.monotonic()  # composing wrote no file a kill could lose
+        run.start_rendering(len(chunks))
         if chunks:
             release_memory()  # composing a thousand people's documents left 190 MB of freed text
         if progress:

@@ -11,6 +11,7 @@ as published and end with the country in Latin capitals.
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import re
 import unicodedata
@@ -22,12 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jinja2 import TemplateNotFound
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..core.diagnostics import Diagnostic, from_validation
 from ..core.errors import LettersError
-from ..core.templates import SafeLoader, load_text, make_environment, too_deep
+from ..core.templates import SafeLoader, load_text, make_environment, text_source, too_deep
 from ..data import messages
 from .patterns import Pattern, fold
 
@@ -296,7 +296,6 @@ class Rules:
         """The rules a word spelled out letter by letter names, as one word or as an entry of several."""
         found = [rule for key in self.keys(word) for rule in (self.trie.get(key) or {}).get(None, ())]
         return found + self.joined.get(word, [])
-
 
 
 def short(finding: Diagnostic) -> str:
@@ -618,13 +617,7 @@ def rules_digest(root: Path | None) -> str:
 
     Read from the files, not from built rules: a rebuild that lints nothing (nothing
     changed, or only a bio that only the writer's sheet shows) never builds them (0.1-0.2 s)."""
-    import hashlib
-
-    env = make_environment(root)
-    try:
-        source = env.loader.get_source(env, RULES_FILE)[0]
-    except TemplateNotFound:
-        raise LettersError(f"text file {RULES_FILE!r} not found in the campaign's or the built-in templates/") from None
+    source, _ = text_source(make_environment(root), RULES_FILE)
     extra = Path(root) / CAMPAIGN_FILE if root is not None else None
     code = [Path(__file__).read_bytes(), Path(__file__).with_name("patterns.py").read_bytes()]
     parts = [source.encode(), extra.read_bytes() if extra is not None and extra.is_file() else b"",
