@@ -188,6 +188,7 @@ def test_postcard_for_one_person_is_four_copies_and_the_address_fits_the_back(sh
             block = [ln for ln in lines if ln["x0"] > slot.x + slot.w * cards.CARD_DIVIDER]
             assert block[0]["text"] == "Российский Сергей Сергеевич, 1985 г. р."
             assert block[-1]["text"] == "RUSSIA"
+            assert address.bottom - SPARE_MM - block[-1]["bottom"] < 1, "the address sits at the bottom of its zone"
             for line in block:
                 assert inside(line, address), line
                 assert line["x1"] <= slot.right - geometry.SAFE_MM + TOL
