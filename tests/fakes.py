@@ -28,6 +28,7 @@ import pikepdf
 
 FAIL_MARKER = "FAKE-FAIL"  # a document whose HTML holds this fails alone, as a broken render would
 LOG_VARIABLE = "FAKE_RENDER_LOG"  # the file that gets a line (pid, title) per rendered document
+WARM_UP = "(warm-up)"  # the title logged for an empty chunk: a pool worker started before composing
 A4 = (595, 842)  # points
 
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S)
@@ -76,6 +77,8 @@ def _log(html: str) -> None:
 def fake_render(htmls: list[str], base_dir: Path, roots: list[Path]) -> list[tuple[bytes, int] | str]:
     """The engine's render function, faked: per document (pdf, 1 page), or a failure message
     for a document whose HTML holds FAIL_MARKER (the others of its chunk still succeed)."""
+    if not htmls:  # a pool's warm-up (engine.Workers.warm): logged as such
+        _log(f"<title>{WARM_UP}</title>")
     results: list[tuple[bytes, int] | str] = []
     for html in htmls:
         _log(html)

@@ -29,6 +29,7 @@ from letters.pipeline.plan import Job, plan
 from .fakes import (
     FAIL_MARKER,
     LOG_VARIABLE,
+    WARM_UP,
     InterruptAfter,
     Interrupted,
     fake_render,
@@ -302,6 +303,25 @@ def test_a_pool_writes_the_same_bytes_as_one_process(campaign, tmp_path, log):
     assert os.getpid() not in {pid for pid, _ in log_lines(log)}  # rendered in the workers...
     assert len(rendered(log, pooled)) == DOCUMENTS  # ...each document once
     assert files(tmp_path / "pooled") == files(tmp_path / "serial")
+
+
+def test_workers_start_before_composing_only_when_there_is_much_to_compose(campaign, tmp_path, log, monkeypatch):
+    """A cold build with much to compose starts every worker first, on an empty chunk (so
+    they load WeasyPrint while the HTML is made); a rebuild after one bio edit starts none."""
+    root, out = campaign("minimal"), tmp_path / "out"
+    monkeypatch.setattr(engine, "WARM_START_DOCUMENTS", DOCUMENTS)  # the minimal campaign's 10 are "much"
+    first = build(root, out, jobs=2)
+    lines = log_lines(log)
+    warmed = [pid for pid, title in lines if title == WARM_UP]
+    assert first.ok and first.rendered == DOCUMENTS
+    assert len(set(warmed)) == 2 and os.getpid() not in warmed  # both workers, neither of them this process
+    assert {pid for pid, title in lines if title != WARM_UP} <= set(warmed)  # the same workers then rendered
+    log.unlink()
+    profile = root / "prisoners" / "alena-testava.yaml"
+    profile.write_text(profile.read_text(encoding="utf-8").replace("bio:", "bio: Edited.", 1), encoding="utf-8")
+    again = build(root, out, jobs=2)
+    assert again.ok and 0 < again.rendered < engine.WARM_START_DOCUMENTS
+    assert WARM_UP not in rendered_titles(log)
 
 
 @pytest.mark.parametrize("save_every", [0.0, engine.SAVE_EVERY_SECONDS], ids=["saved-each-chunk", "saved-each-second"])

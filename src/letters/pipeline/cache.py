@@ -110,6 +110,7 @@ class InputKeys:
             _digest_files(library, None), _digest_files(campaign_files, root),
         ]).encode()).hexdigest()
         self.people: dict[str, str] = {}
+        self.keys: dict[tuple[str, str], str] = {}
 
     def person(self, pid: str) -> str:
         """A person's profile file and photo."""
@@ -122,10 +123,15 @@ class InputKeys:
         return self.people[pid]
 
     def key(self, job: Job) -> str:
-        parts = [self.common, repr(job), *(self.person(p) for p in job.people)]
-        if job.message:
-            parts.append(hashlib.sha256(Path(job.message).read_bytes()).hexdigest())
-        return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+        """The job's inputs key, made once per build (the engine asks twice: to see how much
+        there is to compose, then to compose it)."""
+        found = self.keys.get((job.doc_id, job.paper))
+        if found is None:
+            parts = [self.common, repr(job), *(self.person(p) for p in job.people)]
+            if job.message:
+                parts.append(hashlib.sha256(Path(job.message).read_bytes()).hexdigest())
+            found = self.keys[job.doc_id, job.paper] = hashlib.sha256("\0".join(parts).encode()).hexdigest()
+        return found
 
 
 def previous_manifest(out_dir: Path) -> dict[str, Any] | None:

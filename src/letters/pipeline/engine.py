@@ -243,13 +243,30 @@ class _Run:
         if old and cache.remove_output(self.out_dir, old):
             self.result.removed += 1
 
+    def earlier(self, job: Job) -> manifest.Entry | None:
+        """The entry the last build made for this document, if it may be reused (same file)."""
+        old = self.previous.get(job.doc_id)
+        return old if old and old.path == job.path(self.output.suffix) else None
+
+    def to_compose(self, planned: list[Job], enough: int) -> int:
+        """How many documents' files or settings changed (each must be composed), counted
+        up to `enough`: before composing, whether there is a lot of work to start workers for."""
+        count = 0
+        for job in planned:
+            old = self.earlier(job)
+            try:
+                count += not (old and old.inputs == self.inputs.key(job))
+            except LettersError:
+                count += 1  # compose reports it
+            if count >= enough:
+                break
+        return count
+
     def compose(self, planned: list[Job]) -> list[Pending]:
         """HTML for every planned document; unchanged ones are reused, the rest wait to render."""
         pending = []
         for job in planned:
-            old = self.previous.get(job.doc_id)
-            if old and old.path != job.path(self.output.suffix):
-                old = None
+            old = self.earlier(job)
             try:
                 inputs = self.inputs.key(job)
                 if old and old.inputs == inputs:
@@ -370,18 +387,21 @@ def render_jobs(
     `render`: what turns a chunk's HTML into PDFs (a top-level function, so a pool can run it).
     `output`: the format each document is written in.
     """
-    with build_lock(result.out_dir):
+    with build_lock(result.out_dir), Workers(jobs, render, Path(data.root), file_roots(data)) as workers:
         saved = cache.previous_manifest(result.out_dir)
         manifest.refuse_foreign(result.out_dir, force, saved)
         run = _Run(data, planned, result, force, others, output, progress, saved)
+        if run.to_compose(planned, WARM_START_DOCUMENTS) >= WARM_START_DOCUMENTS:
+            workers.warm()
         chunks = chunked(run.compose(planned), chunk_size)
         run.start_rendering(len(chunks))
         if chunks:
             release_memory()  # composing a thousand people's documents left 190 MB of freed text
         if progress:
             progress(len(run.done) + len(result.failures), run.total, list(result.failures))
-        for chunk, outcomes in run_chunks(chunks, data, jobs, run.admit, render):
+        for chunk, outcomes in run_chunks(chunks, workers, run.admit):
             run.finish(chunk, outcomes)
+        workers.close()  # before the bundles are merged: idle workers would hold their memory
         if bundle and output.bundles:  # a shard holds part of each product; `letters merge` makes the bundles
             run.bundle()
         stale = {doc_id: e for doc_id, e in run.existing.items() if not others(doc_id)}
@@ -391,51 +411,94 @@ def render_jobs(
     return result
 
 
+class Workers:
+    """A build's spawn pool of renderers: started when the first chunks are handed out, or
+    early (`warm`), before composing, when there is a lot to compose. Started early, the
+    workers import WeasyPrint and load the fonts while the HTML is made, and they are
+    spawned while this process is still small: until a spawned child has started, it shows
+    its parent's memory as its own."""
+
+    def __init__(self, jobs: int | None, render: RenderChunk, base: Path, roots: list[Path]):
+        self.size = jobs or os.cpu_count() or 1
+        self.render, self.base, self.roots = render, base, roots
+        self.pool: Any = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the workers (they hold their memory while they live)."""
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+            self.pool = None
+
+    def start(self, size: int) -> Any:
+        """The pool (a ProcessPoolExecutor), started with `size` workers if it is not running."""
+        if self.pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            context = multiprocessing.get_context("spawn")  # WeasyPrint's GLib state must not be forked
+            self.pool = ProcessPoolExecutor(size, mp_context=context)
+        return self.pool
+
+    def warm(self) -> None:
+        """Start every worker now, each on an empty chunk: the renderer made, nothing rendered."""
+        if self.size > 1:
+            pool = self.start(self.size)
+            for _ in range(self.size):
+                pool.submit(render_released, self.render, [], self.base, self.roots)
+
+    def submit(self, htmls: list[str]) -> Any:
+        return self.pool.submit(render_released, self.render, htmls, self.base, self.roots)
+
+
 def run_chunks(
-    chunks: list[list[Pending]], data: CampaignData, jobs: int | None, admit: Callable[[list[Pending]], list[Pending]],
-    render: RenderChunk = render_chunk,
+    chunks: list[list[Pending]], workers: Workers, admit: Callable[[list[Pending]], list[Pending]],
 ) -> Iterator[tuple[list[Pending], list[Outcome]]]:
-    """Yield (chunk, outcomes) as chunks finish: in this process, or on a spawn pool.
+    """Yield (chunk, outcomes) as chunks finish: in this process, or on the spawn pool.
 
     `admit` filters each chunk just before it is rendered (the lint's gate).
     A few documents (an edited profile's) render here: starting workers would cost
     more than rendering them. A pool gets a few chunks at a time, not all of them at
     once: each chunk handed over holds its HTML uncompressed until a worker takes it.
     """
-    workers = min(jobs or os.cpu_count() or 1, len(chunks))
-    base, roots = Path(data.root), file_roots(data)
-    if workers <= 1 or sum(p.weight for chunk in chunks for p in chunk) <= IN_PROCESS_PEOPLE:
+    size = min(workers.size, len(chunks))
+    if size <= 1 or sum(p.weight for chunk in chunks for p in chunk) <= IN_PROCESS_PEOPLE:
         for chunk in drained(chunks):
             if chunk := admit(chunk):
-                yield chunk, render([p.html for p in chunk], base, roots)
+                yield chunk, workers.render([p.html for p in chunk], workers.base, workers.roots)
         return
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+    from concurrent.futures import FIRST_COMPLETED, Future, wait
 
-    context = multiprocessing.get_context("spawn")  # WeasyPrint's GLib state must not be forked
+    workers.start(size)
     waiting = drained(chunks)
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        running: dict[Future[list[Outcome]], list[Pending]] = {}
+    running: dict[Future[list[Outcome]], list[Pending]] = {}
 
-        def hand_out() -> None:
-            for chunk in waiting:
-                if chunk := admit(chunk):
-                    running[pool.submit(render_released, render, [p.html for p in chunk], base, roots)] = chunk
-                    return
+    def hand_out() -> None:
+        for chunk in waiting:
+            if chunk := admit(chunk):
+                running[workers.submit([p.html for p in chunk])] = chunk
+                return
 
-        for _ in range(IN_FLIGHT_PER_WORKER * workers):
+    for _ in range(IN_FLIGHT_PER_WORKER * size):
+        hand_out()
+    while running:
+        finished, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in finished:
+            chunk = running.pop(future)  # a finished chunk's PDFs must not stay in memory until the build ends
             hand_out()
-        while running:
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in finished:
-                chunk = running.pop(future)  # a finished chunk's PDFs must not stay in memory until the build ends
-                hand_out()
-                yield chunk, future.result()
+            yield chunk, future.result()
 
 
 IN_PROCESS_PEOPLE = 4  # at most this many documents (in people, see `Pending.weight`) render without workers:
 # starting a worker costs a second, one document a tenth to a third of one
 IN_FLIGHT_PER_WORKER = 2  # chunks handed to the pool per worker: one laid out, one waiting
+WARM_START_DOCUMENTS = 100  # documents to compose from which the workers start before composing
+# (a bio edit composes about 16, a cold build of a thousand people 11,000)
 
 
 def drained(chunks: list[list[Pending]]) -> Iterator[list[Pending]]:

@@ -305,6 +305,8 @@ def render_chunk(htmls: list[str], base_dir: Path, roots: list[Path]) -> list[Ou
     document never costs the others. This is what pool workers run.
     """
     renderer = Renderer.shared()
+    if not htmls:  # a pool's warm-up: WeasyPrint imported and the fonts loaded before the first chunk
+        return []
     try:
         return renderer.render_many(htmls, base_dir, roots)
     except Exception:
