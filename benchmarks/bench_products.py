@@ -191,6 +191,7 @@ class Build:
     pages: int
     parent_mb: float = 0.0  # the peak of the `letters build` process alone
     worker_mb: float = 0.0  # the peak of its largest worker
+    pss_mb: float = 0.0  # the peak of all processes' proportional memory (shared pages counted once)
 
     @property
     def pages_per_s(self) -> float:
@@ -206,7 +207,7 @@ def build(campaign: Path, out: Path, products: list[str] | None = None, env: dic
     command = [*LETTERS, "build", str(campaign), "-o", str(out), "-q", *(f"--product={p}" for p in products or [])]
     split: dict[str, float] = {}
     seconds, peak = timed(command, env, split)
-    return Build(seconds, peak, *made(out), split["parent"], split["worker"])
+    return Build(seconds, peak, *made(out), split["parent"], split["worker"], split["pss"])
 
 
 def made(out: Path) -> tuple[int, int]:
@@ -287,8 +288,11 @@ def whole_list(campaign: Path, tmp: Path, reference_too: bool, subsetter_too: bo
     out = tmp / "mix"
     mix = build(campaign, out)
     rows = noted([Row(f"whole list, cold: {mix.documents} documents", rate(mix)),
-            Row("peak memory of that build, all processes", f"{mix.peak_mb:.0f} MB", mix.peak_mb, PEAK_MB),
-            Row("its parts' own peaks: the build's process, its largest worker",
+            Row("peak memory of that build, all processes together (proportional: a page shared by "
+                "n processes counts 1/n in each)", f"{mix.pss_mb:.0f} MB", mix.pss_mb, PEAK_MB),
+            Row("the same, resident memory summed (shared libraries counted once per process)",
+                f"{mix.peak_mb:.0f} MB", mix.peak_mb, PEAK_MB),
+            Row("its parts' own resident peaks: the build's process, its largest worker",
                 f"{mix.parent_mb:.0f} MB, {mix.worker_mb:.0f} MB")])
     if reference_too:
         note("whole list: reference, one WeasyPrint document per product and layout, one process (slow)")

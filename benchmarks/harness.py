@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -67,6 +67,21 @@ def tree_rss(root: int) -> dict[int, float]:
     return {pid: rss.get(pid, 0) * resource.getpagesize() / 2**20 for pid in tree}
 
 
+def pss_mb(pids: Iterable[int]) -> float:
+    """Proportional memory (MB) of processes together, from /proc/PID/smaps_rollup (Linux):
+    a page that n of them share counts 1/n in each. Summed resident memory counts the
+    shared libraries once per process, and a child spawned but not yet started as its
+    parent's whole size again."""
+    total = 0
+    for pid in pids:
+        try:
+            text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) for line in text.splitlines() if line.startswith("Pss:")), 0)
+    return total / 1024
+
+
 def tree_rss_mb(root: int) -> float:
     """Resident memory of a process and all its descendants, from /proc (Linux)."""
     return sum(tree_rss(root).values())
@@ -77,23 +92,26 @@ def run(command: list[str], env: dict[str, str] | None = None,
     """Wall time, peak memory of the whole process tree (all workers summed) and stdout.
 
     `split`, when given, gets the peaks of its parts: "parent" (the command's own
-    process) and "worker" (the largest of its descendants), each at its own moment.
+    process) and "worker" (the largest of its descendants), each at its own moment,
+    and "pss": the peak of the tree's proportional memory (`pss_mb`).
     Output goes to files, not pipes: a process that writes more than a pipe
     holds while nobody reads would block and be timed as slow.
     """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=err, env=env)
-        peak = parent = worker = 0.0
+        peak = parent = worker = pss = 0.0
         while process.poll() is None:
             sizes = tree_rss(process.pid)
             peak = max(peak, sum(sizes.values()))
+            if split is not None:
+                pss = max(pss, pss_mb(sizes))
             parent = max(parent, sizes.get(process.pid, 0.0))
             worker = max([worker, *(mb for pid, mb in sizes.items() if pid != process.pid)])
             time.sleep(0.05)
         seconds = time.perf_counter() - start
         if split is not None:
-            split.update(parent=parent, worker=worker)
+            split.update(parent=parent, worker=worker, pss=pss)
         out.seek(0)
         err.seek(0)
         if process.returncode:
