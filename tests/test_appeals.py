@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pdfplumber
 import pytest
 
 from letters.api import build_campaign, render_document
@@ -127,6 +128,26 @@ def test_a_sender_the_campaign_names_fills_the_labelled_places(male, tmp_path):
     render_document(male, "appeal", "ales-uzorny", tmp_path / "a.pdf", lang="ru")
     text = flat(pdf_text(tmp_path / "a.pdf"))
     assert "Фамилия, имя, отчество: Иванова Анна Петровна" in text and "Адрес: ул. Липовая, 3, 00-950, г. Варшава, POLAND" in text
+
+
+@pytest.mark.parametrize("product", ["appeal", "appeal-window"])
+@pytest.mark.parametrize("lang", ["en", "ru"])
+@pytest.mark.parametrize("sender", [False, True], ids=["blank-places", "sender-named"])
+def test_no_two_lines_of_an_appeal_overlap(male, tmp_path, product, lang, sender):
+    """The head (addressee and the sender's places side by side) is as tall as its taller
+    column: the date, the salutation and the letter start below it, never over it."""
+    if sender:
+        settings = male / "campaign.yaml"
+        settings.write_text(settings.read_text(encoding="utf-8") + "sender:\n  name: Иванова Анна Петровна\n"
+                            "  address: [\"ул. Липовая, 3\", POLAND]\n", encoding="utf-8")
+    render_document(male, product, "ales-uzorny", tmp_path / "a.pdf", lang=lang)
+    with pdfplumber.open(tmp_path / "a.pdf") as pdf:
+        lines = pdf.pages[0].extract_text_lines(strip=True)
+    assert len(lines) > 10
+    for i, a in enumerate(lines):
+        for b in lines[i + 1:]:
+            apart = a["x1"] <= b["x0"] or b["x1"] <= a["x0"] or a["bottom"] <= b["top"] or b["bottom"] <= a["top"]
+            assert apart, (a["text"], b["text"])
 
 
 # ------------------------------------------------------------------ the English appeal
