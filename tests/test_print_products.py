@@ -12,6 +12,7 @@ import pdfplumber
 import pytest
 
 from letters.api import build_campaign, render_document
+from letters.core.errors import LettersError
 from letters.pipeline.manifest import read_manifest
 from letters.products import cards, envelopes, labels
 from letters.products import paper as geometry
@@ -353,6 +354,13 @@ def test_label_volumes_end_on_full_sheets_and_only_the_first_skips_used_labels(t
         assert len(first.pages) == 1 and len(second.pages) == 1
         assert sorted(labels_by_cell(first.pages[0], sheet)) == [20, 21]
         assert sorted(labels_by_cell(second.pages[0], sheet)) == [1, 2, 3]
+
+
+def test_a_sender_address_too_long_for_the_window_says_where_to_shorten_it(tmp_path):
+    long = ", ".join(["Hauptstraße 12, Hinterhaus, Wohnung 4"] * 3)
+    root = make_campaign(tmp_path, sender=f'{{name: Анна Сяргееўна Іванова-Шчарбакова, address: ["{long}", "10115 Berlin"]}}')
+    with pytest.raises(LettersError, match=r"window's return line .*campaign\.yaml \(sender\.name, sender\.address\)"):
+        render_document(root, "appeal-window", "alena-testava", tmp_path / "w.pdf", lang="ru")
 
 
 def test_a_long_address_shrinks_and_one_that_cannot_fit_is_named(tmp_path):

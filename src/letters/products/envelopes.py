@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .fit import block
+from .fit import SENDER_HINT, block
 from .paper import SPARE_MM, Box
 
 
@@ -52,7 +52,7 @@ def envelope_layout(envelope: Envelope, lines: list[str], return_lines: list[str
     recipient = block(lines, envelope.zone.inset(SPARE_MM).moved(dx, dy), 12, 8, f"the {envelope.title} address zone")
     back = None
     if return_lines:
-        back = block(return_lines, RETURN_BOX.moved(dx, dy), 9, 6, "the return address corner")
+        back = block(return_lines, RETURN_BOX.moved(dx, dy), 9, 6, "the return address corner", SENDER_HINT)
     return {
         "envelope": envelope,
         "recipient": recipient,
@@ -70,7 +70,7 @@ def window_layout(lines: list[str], return_line: str | None, margin_top: float, 
     if return_line:
         zone = WINDOW_RETURN_ZONE
         line_box = Box(WINDOW_TEXT_LEFT, zone.bottom - 6, zone.right - 2 - WINDOW_TEXT_LEFT, 5).moved(*origin)
-        back = block([return_line], line_box, 8, 6, "the window's return line")
+        back = block([return_line], line_box, 8, 6, "the window's return line", SENDER_HINT)
     marks = [Box(5, y, 5, 0).moved(*origin).css() for y in FOLD_MARKS] + [Box(5, HOLE_MARK, 8, 0).moved(*origin).css()]
     return {
         "page_margin": f"{margin_top}mm 20mm 18mm {margin_left}mm",

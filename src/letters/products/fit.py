@@ -36,13 +36,19 @@ def fit_lines(lines: list[str], width_mm: float, height_mm: float, max_pt: float
     return Fit(None, max(text_width_mm(line, min_pt) for line in lines), len(lines) * min_pt * LINE_HEIGHT * PT_TO_MM)
 
 
-def block(lines: list[str], box: Box, max_pt: float, min_pt: float, where: str) -> dict[str, Any]:
-    """An address block fitted to `box`: its lines, type size and CSS position (what templates receive)."""
+FACILITY_HINT = "split a long line in facilities.yaml"
+SENDER_HINT = "shorten the sender's name or address in campaign.yaml (sender.name, sender.address)"
+
+
+def block(lines: list[str], box: Box, max_pt: float, min_pt: float, where: str,
+          hint: str = FACILITY_HINT) -> dict[str, Any]:
+    """An address block fitted to `box`: its lines, type size and CSS position (what templates receive).
+    `hint`: what to change when it does not fit (a prisoner's address comes from facilities.yaml)."""
     fit = fit_lines(lines, box.w, box.h, max_pt, min_pt)
     if fit.size_pt is None:
         raise FitError(
             f"the address does not fit {where} ({box.w:.0f} x {box.h:.0f} mm) even at {min_pt:g} pt: "
-            f"{' / '.join(lines)}; split a long line in facilities.yaml"
+            f"{' / '.join(lines)}; {hint}"
         )
     css = f"{box.css()} font-size: {fit.size_pt}pt; line-height: {LINE_HEIGHT};"
     return {"lines": lines, "size_pt": fit.size_pt, "box": box, "css": css}
