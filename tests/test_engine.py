@@ -421,3 +421,17 @@ def test_a_changed_rule_checks_the_prisoner_documents_again(campaign, tmp_path, 
     copy.write_text((builtin_templates_dir() / "lint" / "rules.yaml").read_text(encoding="utf-8") + "\n# ours\n",
                     encoding="utf-8")
     assert lint.rules_digest(root) not in (before, lint.rules_digest(None))
+
+
+def test_giving_memory_back_starts_no_process(monkeypatch):
+    """`ctypes.util.find_library` runs `ldconfig -p`: a child that, until it has started, shows
+    the whole of a large build's memory as its own. The C library is found without it."""
+    import subprocess
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"a process was started: {args[:1]}")
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
+    engine._libc.cache_clear()
+    engine.release_memory()
+    assert engine._libc() is not None  # glibc, as on this project's machines: malloc_trim is there

@@ -528,9 +528,13 @@ def release_memory() -> None:
 
 @lru_cache(maxsize=1)
 def _libc() -> Any:
+    """The C library this process runs on, found in its own symbols (CDLL(None)), not by
+    `ctypes.util.find_library`, which runs `ldconfig -p`: a child that, until it has
+    started, shows the whole of a 200 MB build's memory as its own."""
     import ctypes
-    import ctypes.util
 
-    name = ctypes.util.find_library("c")
-    libc = ctypes.CDLL(name) if name else None
-    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+    try:
+        libc = ctypes.CDLL(None)
+    except OSError:
+        return None
+    return libc if hasattr(libc, "malloc_trim") else None
