@@ -24,6 +24,20 @@ from .paper import PAPERS, PRINTER_EDGE_MM, SAFE_MM, SPARE_MM, Box
 Duplex = Literal["long", "short", "off"]
 CARD_SIZES = {"a4": (105.0, 148.0), "letter": (107.95, 139.7)}  # A6; 4.25 x 5.5 in
 CARD_DIVIDER = 0.40  # the address side gets more than half: Russian names and facility lines are long
+RULED_LINES = 16  # writing lines on a card's back, below its printed words
+LINE_PITCH_MM = 7.5  # the space above each line
+RULE_PT = 0.4  # each line's weight
+PX_PER_MM = 96 / 25.4  # an inline SVG without a viewBox counts in CSS pixels
+
+
+def ruled_path() -> dict[str, Any]:
+    """The writing lines as one SVG path, each a 0.4 pt rule under a 7.5 mm space: drawn as
+    one shape, where sixteen bordered boxes a card were a quarter of a card sheet's time."""
+    weight = RULE_PT * 25.4 / 72
+    pitch = LINE_PITCH_MM + weight
+    ys = [(LINE_PITCH_MM + weight / 2 + k * pitch) * PX_PER_MM for k in range(RULED_LINES)]
+    return {"d": " ".join(f"M0 {y:.3f}H2000" for y in ys), "height_mm": round(RULED_LINES * pitch, 3),
+            "stroke_px": round(weight * PX_PER_MM, 4)}
 
 
 def card_slots(paper: str) -> list[Box]:
@@ -116,4 +130,5 @@ def postcard_layout(cards: list[dict[str, Any]], paper: str, duplex: Duplex) -> 
         "sides": sides,
         "marks": [{"css": box.css(), "vertical": box.w == 0} for box in crop_marks(paper)],
         "duplex": duplex,
+        "ruled": ruled_path(),
     }
