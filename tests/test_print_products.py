@@ -6,6 +6,7 @@ top-left, converted to mm) and compares it with the published geometry.
 
 from __future__ import annotations
 
+import itertools
 import shutil
 
 import pdfplumber
@@ -166,6 +167,22 @@ def test_duplex_puts_each_back_behind_its_own_front(tmp_path, duplex):
             assert fronts and len(fronts) == len(backs)
             for slot, address_name in backs.items():
                 assert fronts[flipped(slot, duplex)] in address_name.split()
+
+
+def test_a_card_back_has_sixteen_writing_lines_under_its_words(shop):
+    """The lines are one SVG path; read back from the PDF, each card's message zone holds its
+    rules 7.5 mm apart (plus the rule's weight), as long as the zone is wide."""
+    zones = cards.card_back_zones("a4")
+    with one(shop, product="postcard", prisoner="sergei-rossiiski", lang="ru") as pdf:
+        back = pdf.pages[1]
+        rules = [e for e in back.edges if e["orientation"] == "h"]
+        for slot, _ in cards_on(back, "a4"):
+            zone = zones["message"].moved(slot.x, slot.y)
+            mine = sorted({round(mm(e["top"]), 2) for e in rules if zone.x - TOL <= mm(e["x0"]) <= zone.x + TOL
+                           and mm(e["x1"]) >= zone.right - TOL and zone.y <= mm(e["top"]) <= zone.bottom})
+            assert 10 <= len(mine) <= cards.RULED_LINES, mine
+            gaps = {round(b - a, 2) for a, b in itertools.pairwise(mine)}
+            assert gaps <= {round(cards.LINE_PITCH_MM + cards.RULE_PT * 25.4 / 72 + d, 2) for d in (-0.01, 0, 0.01)}, gaps
 
 
 def test_single_sided_cards_print_all_fronts_then_backs_in_the_same_places(tmp_path):

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ..core.fonts import PT_TO_MM
 from .fit import block
 from .paper import PAPERS, PRINTER_EDGE_MM, SAFE_MM, SPARE_MM, Box
 
@@ -33,7 +34,7 @@ PX_PER_MM = 96 / 25.4  # an inline SVG without a viewBox counts in CSS pixels
 def ruled_path() -> dict[str, Any]:
     """The writing lines as one SVG path, each a 0.4 pt rule under a 7.5 mm space: drawn as
     one shape, where sixteen bordered boxes a card were a quarter of a card sheet's time."""
-    weight = RULE_PT * 25.4 / 72
+    weight = RULE_PT * PT_TO_MM
     pitch = LINE_PITCH_MM + weight
     ys = [(LINE_PITCH_MM + weight / 2 + k * pitch) * PX_PER_MM for k in range(RULED_LINES)]
     return {"d": " ".join(f"M0 {y:.3f}H2000" for y in ys), "height_mm": round(RULED_LINES * pitch, 3),
