@@ -142,6 +142,26 @@ def test_writer_sheet_shows_its_writers_phrases_and_a_letter_can_be_built_from_i
         render_document(root, "letter", "alena-testava", tmp_path / "x.pdf", phrases=["books.99"])
 
 
+def test_the_phrase_table_has_the_same_columns_on_every_sheet(campaign, tmp_path):
+    """A fixed-layout table: its columns do not move with the ids a writer got, and no id runs into its sentence."""
+    import pdfplumber
+
+    root = campaign("minimal")
+    starts = set()
+    for writer in (1, 7):  # writer 1 got "weather.12", writer 7 no id that long
+        path = render_document(root, "writer-sheet", "alena-testava", tmp_path / f"w{writer}.pdf", lang="be", writer=writer).path
+        with pdfplumber.open(path) as pdf:
+            words = [w for page in pdf.pages for w in page.extract_words()]
+        ids = [w for w in words if re.fullmatch(r"[a-z]+\.\d+", w["text"])]
+        assert len(ids) >= 10, [w["text"] for w in ids]
+        for id_word in ids:
+            row = [w for w in words if abs(w["top"] - id_word["top"]) < 3 and w["x0"] > id_word["x1"]]
+            sentence = min(row, key=lambda w: w["x0"])
+            assert sentence["x0"] - id_word["x1"] >= 5, f"{id_word['text']} runs into {sentence['text']}"
+            starts.add(round(sentence["x0"], 1))
+    assert max(starts) - min(starts) < 1, f"the sentence column moves between sheets: {sorted(starts)}"  # < 1 pt: a glyph's side bearing
+
+
 def test_check_lints_the_writers_messages(campaign):
     from click.testing import CliRunner
 
