@@ -192,6 +192,7 @@ class Build:
     parent_mb: float = 0.0  # the peak of the `letters build` process alone
     worker_mb: float = 0.0  # the peak of its largest worker
     pss_mb: float = 0.0  # the peak of all processes' proportional memory (shared pages counted once)
+    at_peak: str = ""  # the processes at the summed peak, largest first
 
     @property
     def pages_per_s(self) -> float:
@@ -205,9 +206,9 @@ class Build:
 def build(campaign: Path, out: Path, products: list[str] | None = None, env: dict[str, str] | None = None) -> Build:
     """`letters build` in a new process; a failed document fails it (exit 1), and so does a skip."""
     command = [*LETTERS, "build", str(campaign), "-o", str(out), "-q", *(f"--product={p}" for p in products or [])]
-    split: dict[str, float] = {}
+    split: dict[str, object] = {}
     seconds, peak = timed(command, env, split)
-    return Build(seconds, peak, *made(out), split["parent"], split["worker"], split["pss"])
+    return Build(seconds, peak, *made(out), split["parent"], split["worker"], split["pss"], split["at_peak"])
 
 
 def made(out: Path) -> tuple[int, int]:
@@ -293,7 +294,8 @@ def whole_list(campaign: Path, tmp: Path, reference_too: bool, subsetter_too: bo
             Row("the same, resident memory summed (shared libraries counted once per process)",
                 f"{mix.peak_mb:.0f} MB", mix.peak_mb, PEAK_MB),
             Row("its parts' own resident peaks: the build's process, its largest worker",
-                f"{mix.parent_mb:.0f} MB, {mix.worker_mb:.0f} MB")])
+                f"{mix.parent_mb:.0f} MB, {mix.worker_mb:.0f} MB"),
+            Row("the processes at the moment of the summed peak", mix.at_peak)])
     if reference_too:
         note("whole list: reference, one WeasyPrint document per product and layout, one process (slow)")
         found, peak = child("reference", campaign)

@@ -82,18 +82,38 @@ def pss_mb(pids: Iterable[int]) -> float:
     return total / 1024
 
 
+def command_name(pid: int) -> str:
+    """A process's command line, shortened to what tells the build's processes apart."""
+    try:
+        words = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return "(gone)"
+    text = " ".join(w for w in words if w)
+    for marker, name in (("resource_tracker", "resource tracker"), ("multiprocessing", "worker"),
+                         ("letters.cli", "build")):
+        if marker in text:
+            return name
+    return text[:60] or "(starting)"
+
+
+def at_peak(sizes: dict[int, float]) -> str:
+    """The processes of a tree at one moment, largest first: "build 218 MB, worker 179 MB, ..."."""
+    return ", ".join(f"{command_name(pid)} {mb:.0f} MB" for pid, mb in sorted(sizes.items(), key=lambda kv: -kv[1]))
+
+
 def tree_rss_mb(root: int) -> float:
     """Resident memory of a process and all its descendants, from /proc (Linux)."""
     return sum(tree_rss(root).values())
 
 
 def run(command: list[str], env: dict[str, str] | None = None,
-        split: dict[str, float] | None = None) -> tuple[float, float, str]:
+        split: dict[str, object] | None = None) -> tuple[float, float, str]:
     """Wall time, peak memory of the whole process tree (all workers summed) and stdout.
 
     `split`, when given, gets the peaks of its parts: "parent" (the command's own
     process) and "worker" (the largest of its descendants), each at its own moment,
-    and "pss": the peak of the tree's proportional memory (`pss_mb`).
+    and "pss": the peak of the tree's proportional memory (`pss_mb`); and in
+    "at_peak" the tree's processes at the moment of the summed peak (`at_peak`).
     Output goes to files, not pipes: a process that writes more than a pipe
     holds while nobody reads would block and be timed as slow.
     """
@@ -101,9 +121,13 @@ def run(command: list[str], env: dict[str, str] | None = None,
         start = time.perf_counter()
         process = subprocess.Popen(command, stdout=out, stderr=err, env=env)
         peak = parent = worker = pss = 0.0
+        snapshot = ""
         while process.poll() is None:
             sizes = tree_rss(process.pid)
-            peak = max(peak, sum(sizes.values()))
+            if sum(sizes.values()) > peak:
+                peak = sum(sizes.values())
+                if split is not None:
+                    snapshot = at_peak(sizes)
             if split is not None:
                 pss = max(pss, pss_mb(sizes))
             parent = max(parent, sizes.get(process.pid, 0.0))
@@ -111,7 +135,7 @@ def run(command: list[str], env: dict[str, str] | None = None,
             time.sleep(0.05)
         seconds = time.perf_counter() - start
         if split is not None:
-            split.update(parent=parent, worker=worker, pss=pss)
+            split.update(parent=parent, worker=worker, pss=pss, at_peak=snapshot)
         out.seek(0)
         err.seek(0)
         if process.returncode:
@@ -120,7 +144,7 @@ def run(command: list[str], env: dict[str, str] | None = None,
 
 
 def timed(command: list[str], env: dict[str, str] | None = None,
-          split: dict[str, float] | None = None) -> tuple[float, float]:
+          split: dict[str, object] | None = None) -> tuple[float, float]:
     """Wall time and peak memory of the whole process tree (all workers summed); see `run` for `split`."""
     seconds, peak, _ = run(command, env, split)
     return seconds, peak
