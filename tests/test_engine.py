@@ -22,6 +22,7 @@ from letters.core.errors import LettersError
 from letters.core.templates import builtin_templates_dir
 from letters.data.load import load_campaign
 from letters.pipeline import cache, engine, lint
+from letters.pipeline.compose import Composer
 from letters.pipeline.engine import BuildResult, shard_of
 from letters.pipeline.manifest import read_manifest, sha256
 from letters.pipeline.plan import Job, plan
@@ -378,6 +379,32 @@ def test_an_output_replaced_by_a_link_out_of_the_folder_is_not_taken_for_a_previ
     assert len(kept) == DOCUMENTS + BUNDLES - 1
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_documents_are_composed_while_earlier_chunks_render(campaign, tmp_path, log, monkeypatch, jobs):
+    """A build does not compose everyone's documents before it renders the first: at ten
+    thousand people that held 600 MB of HTML while the workers waited for minutes. The first
+    chunk is rendered (here or on the pool) before the last document is composed."""
+    root = campaign("minimal")
+    ivan = (root / "prisoners" / "ivan-prykladny.yaml").read_text(encoding="utf-8")
+    for i in range(20):  # 40 more appeals, in two layouts (en, ru)
+        (root / "prisoners" / f"ivan-{i:02d}.yaml").write_text(ivan.replace("id: ivan-prykladny", f"id: ivan-{i:02d}"),
+                                                                  encoding="utf-8")
+    real = Composer.html
+
+    def composing(self: Composer, job: Job) -> str:
+        with open(log, "a", encoding="utf-8") as lines:
+            lines.write(f"{os.getpid()}\tcomposed {job.doc_id}\n")
+        return real(self, job)
+
+    monkeypatch.setattr(Composer, "html", composing)
+    result = build(root, tmp_path / "out", jobs=jobs, chunk_size=2)
+    events = [title for _, title in log_lines(log) if title != WARM_UP]
+    composed = [i for i, title in enumerate(events) if title.startswith("composed ")]
+    rendered = [i for i, title in enumerate(events) if not title.startswith("composed ")]
+    assert len(composed) == len(rendered) == result.rendered == DOCUMENTS + 40
+    assert rendered[0] < composed[-1]
+
+
 def test_a_campaign_document_counts_its_people_in_a_chunk():
     """Ten volumes of a hundred people's cards are ten chunks, not one 500-page layout;
     documents for one person each still fill a chunk of `size`."""
@@ -387,7 +414,7 @@ def test_a_campaign_document_counts_its_people_in_a_chunk():
     people = tuple(f"p{i}" for i in range(100))
     volumes = [engine.Pending.of(Job(card, None, "be", "a4", members=people, volume=v), head, "") for v in range(1, 11)]
     singles = [engine.Pending.of(Job(card, f"p{i}", "be", "a4"), head, "") for i in range(30)]
-    chunks = engine.chunked(volumes + singles, 20)
+    chunks = list(engine.chunked(volumes + singles, 20))
     assert [len(c) for c in chunks] == [1] * 10 + [20, 10]
     assert chunks[0][0].html == head  # kept compressed, given back as it was
 

@@ -499,7 +499,7 @@ class _Progress:
         self.started = time.monotonic()
 
     def __call__(self, step: int, total: int, failures: list) -> None:
-        """`step` documents finished (the first call: those reused or failed before rendering)."""
+        """`step` documents finished (those reused or failed before rendering come in steps of their own)."""
         if self.quiet:
             return
         self.done += step

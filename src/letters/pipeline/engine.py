@@ -1,7 +1,9 @@
 """The batch engine: render planned documents into an output folder, fast and safely.
 
 Documents sharing a layout are laid out in chunks, on a spawn pool of worker
-processes; only what changed since the last build is rendered (`cache`); the
+processes; documents are composed as the workers need them, so a chunk is
+rendered while the next ones are made and only a few chunks' HTML is held at
+once; only what changed since the last build is rendered (`cache`); the
 lint's gate runs on each chunk as it is handed out; one broken document fails
 alone and the good output it would have replaced stays as it was; the
 manifest is saved once a second (or, where writing it takes longer than a
@@ -20,10 +22,12 @@ import os
 import stat
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -66,9 +70,9 @@ class BuildResult:
 class Pending:
     """A document whose HTML is composed and which must be rendered.
 
-    The HTML is kept compressed until it is rendered: a thousand people's
-    documents are 190 MB of text, which the parent would otherwise hold for the
-    whole build (zlib's fastest level shrinks it about five times in 0.1 ms a document).
+    The HTML is kept compressed until it is rendered: it waits in a chunk that is
+    still filling, sometimes for the whole build (zlib's fastest level shrinks it
+    about five times in 0.1 ms a document).
     """
 
     job: Job
@@ -138,9 +142,10 @@ def shard_of(doc_id: str, count: int) -> int:
     return int(hashlib.sha256(doc_id.encode()).hexdigest(), 16) % count + 1
 
 
-def chunked(pending: list[Pending], size: int) -> list[list[Pending]]:
+def chunked(pending: Iterable[Pending], size: int) -> Iterator[list[Pending]]:
     """Chunks of documents that share one layout: the same <head> (styles, page size), language
-    and paper, of at most `size` people each.
+    and paper, of at most `size` people each, each handed on as soon as it is full (the
+    chunks not yet full follow at the end), so that only the chunks still filling are held.
 
     A chunk is laid out with its first document's head, so two products that share a
     template but not their page setup (a letter and its window variant) never mix.
@@ -148,21 +153,17 @@ def chunked(pending: list[Pending], size: int) -> list[list[Pending]]:
     people's cards is laid out alone, not with nine others as one 500-page document
     that held a worker's memory past half a gigabyte.
     """
-    groups: dict[tuple[str, str, str], list[Pending]] = {}
+    filling: dict[tuple[str, str, str], tuple[list[Pending], int]] = {}  # a layout's open chunk, its people
     for item in pending:
-        groups.setdefault((item.layout, item.job.lang, item.job.paper), []).append(item)
-    chunks: list[list[Pending]] = []
-    for group in groups.values():
-        chunk: list[Pending] = []
-        people = 0
-        for item in group:
-            if chunk and people + item.weight > size:
-                chunks.append(chunk)
-                chunk, people = [], 0
-            chunk.append(item)
-            people += item.weight
-        chunks.append(chunk)
-    return chunks
+        layout = (item.layout, item.job.lang, item.job.paper)
+        chunk, people = filling.get(layout, ([], 0))
+        if chunk and people + item.weight > size:
+            yield chunk
+            chunk, people = [], 0
+        chunk.append(item)
+        filling[layout] = (chunk, people + item.weight)
+    for chunk, _ in filling.values():
+        yield chunk
 
 
 LOCK = ".letters.lock"
@@ -226,7 +227,7 @@ class _Run:
         self.total = len(planned)
         self.last_save = time.monotonic()
         self.save_took = 0.0  # how long the last save of the manifest took
-        self.chunks_left = 0  # chunks still to render: after the last one the final save follows
+        self.settled: list[Diagnostic | None] = []  # reused (None) or failed before rendering, not yet reported
 
     def fail(self, job: Job, exc: LettersError, code: str = "failed") -> Diagnostic:
         failure = failed(job.doc_id, job.path(self.output.suffix), exc.format_message(), code)
@@ -262,9 +263,9 @@ class _Run:
                 break
         return count
 
-    def compose(self, planned: list[Job]) -> list[Pending]:
-        """HTML for every planned document; unchanged ones are reused, the rest wait to render."""
-        pending = []
+    def compose(self, planned: list[Job]) -> Iterator[Pending]:
+        """HTML for each planned document in turn, as rendering asks for it; unchanged
+        documents are reused, the rest are handed on to be rendered."""
         for job in planned:
             old = self.earlier(job)
             try:
@@ -275,20 +276,27 @@ class _Run:
                 html = self.composer.html(job)
                 key = cache.document_key(html, self.data, job, self.composer.rules_digest, self.assets)
             except LettersError as exc:
-                self.fail(job, exc, "lint" if isinstance(exc, LintError) else "compose")
+                self.settled.append(self.fail(job, exc, "lint" if isinstance(exc, LintError) else "compose"))
                 continue
             except Exception as exc:  # a bug or a hostile template: this document's failure, not the build's
-                self.fail(job, TemplateError(describe_failure(exc)), "compose")
+                self.settled.append(self.fail(job, TemplateError(describe_failure(exc)), "compose"))
                 continue
             if old and old.key == key:
                 self.reuse(replace(old, inputs=inputs))  # the same HTML passed the same lint rules when it was made
             else:
-                pending.append(Pending.of(job, html, key, inputs))  # linted just before it is rendered
-        return pending
+                yield Pending.of(job, html, key, inputs)  # linted just before it is rendered
 
     def reuse(self, old: manifest.Entry) -> None:
         self.done[old.id] = old
         self.result.reused += 1
+        self.settled.append(None)
+
+    def report_settled(self) -> None:
+        """Count the documents reused or failed since the last report in the progress, in one step:
+        a rebuild that reuses ten thousand documents is one line, not ten thousand."""
+        if self.progress and self.settled:
+            self.progress(len(self.settled), self.total, [d for d in self.settled if d is not None])
+        self.settled = []
 
     def admit(self, chunk: list[Pending]) -> list[Pending]:
         """The safety gate, chunk by chunk as chunks are handed to workers, so that
@@ -306,8 +314,10 @@ class _Run:
             self.progress(len(refused), self.total, refused)
         return passed
 
-    def finish(self, chunk: list[Pending], outcomes: list[Outcome]) -> None:
-        """Write each rendered document of a chunk, or record why it failed."""
+    def finish(self, chunk: list[Pending], outcomes: list[Outcome], more: bool) -> None:
+        """Write each rendered document of a chunk, or record why it failed; `more`: whether
+        other chunks may follow (after the last one the final save follows)."""
+        self.report_settled()
         failures = []
         for item, outcome in zip(chunk, outcomes, strict=True):
             path = item.job.path(self.output.suffix)
@@ -324,8 +334,7 @@ class _Run:
             made = entry(item.job, path, written, pages, html_title(item.html), item.key, self.output)
             self.done[item.job.doc_id] = replace(made, inputs=item.inputs)
             self.result.rendered += 1
-        self.chunks_left -= 1
-        if self.chunks_left > 0:  # a thousand people's manifest takes a quarter of a second to write
+        if more:  # a thousand people's manifest takes a quarter of a second to write
             self.save(now=False)
         if self.progress:
             self.progress(len(chunk), self.total, failures)
@@ -335,10 +344,6 @@ class _Run:
         a sharded build leaves other shards' entries alone."""
         kept = {**self.existing, **self.done}
         return [e for doc_id, e in kept.items() if doc_id in self.planned_ids or self.others(doc_id)]
-
-    def start_rendering(self, chunks: int) -> None:
-        """The clock of the periodic save starts here: composing wrote no file a kill could lose."""
-        self.chunks_left, self.last_save = chunks, time.monotonic()
 
     def save(self, now: bool = True) -> None:
         """Rewriting the manifest after every chunk would cost O(N^2) at 10,000
@@ -393,14 +398,9 @@ def render_jobs(
         run = _Run(data, planned, result, force, others, output, progress, saved)
         if run.to_compose(planned, WARM_START_DOCUMENTS) >= WARM_START_DOCUMENTS:
             workers.warm()
-        chunks = chunked(run.compose(planned), chunk_size)
-        run.start_rendering(len(chunks))
-        if chunks:
-            release_memory()  # composing a thousand people's documents left 190 MB of freed text
-        if progress:
-            progress(len(run.done) + len(result.failures), run.total, list(result.failures))
-        for chunk, outcomes in run_chunks(chunks, workers, run.admit):
-            run.finish(chunk, outcomes)
+        for chunk, outcomes, more in run_chunks(chunked(run.compose(planned), chunk_size), workers, run.admit):
+            run.finish(chunk, outcomes, more)
+        run.report_settled()
         workers.close()  # before the bundles are merged: idle workers would hold their memory
         if bundle and output.bundles:  # a shard holds part of each product; `letters merge` makes the bundles
             run.bundle()
@@ -457,56 +457,91 @@ class Workers:
 
 
 def run_chunks(
-    chunks: list[list[Pending]], workers: Workers, admit: Callable[[list[Pending]], list[Pending]],
-) -> Iterator[tuple[list[Pending], list[Outcome]]]:
-    """Yield (chunk, outcomes) as chunks finish: in this process, or on the spawn pool.
+    chunks: Iterator[list[Pending]], workers: Workers, admit: Callable[[list[Pending]], list[Pending]],
+) -> Iterator[tuple[list[Pending], list[Outcome], bool]]:
+    """Yield (chunk, outcomes, more) as chunks finish, in this process or on the spawn pool;
+    `more` says whether other chunks may follow.
 
-    `admit` filters each chunk just before it is rendered (the lint's gate).
-    A few documents (an edited profile's) render here: starting workers would cost
-    more than rendering them. A pool gets a few chunks at a time, not all of them at
-    once: each chunk handed over holds its HTML uncompressed until a worker takes it.
+    `chunks` are composed as they are read; `admit` filters each one just before it is
+    rendered (the lint's gate). A few documents (an edited profile's) render here:
+    starting workers would cost more than rendering them. A pool gets a few chunks at
+    a time: each chunk handed over holds its HTML uncompressed until a worker takes it.
+    While the workers lay out, this process composes the next few chunks.
     """
-    size = min(workers.size, len(chunks))
-    if size <= 1 or sum(p.weight for chunk in chunks for p in chunk) <= IN_PROCESS_PEOPLE:
-        for chunk in drained(chunks):
-            if chunk := admit(chunk):
-                yield chunk, workers.render([p.html for p in chunk], workers.base, workers.roots)
-        return
-    from concurrent.futures import FIRST_COMPLETED, Future, wait
-
-    workers.start(size)
-    waiting = drained(chunks)
-    running: dict[Future[list[Outcome]], list[Pending]] = {}
-
-    def hand_out() -> None:
-        for chunk in waiting:
-            if chunk := admit(chunk):
-                running[workers.submit([p.html for p in chunk])] = chunk
-                return
-
-    for _ in range(IN_FLIGHT_PER_WORKER * size):
-        hand_out()
-    while running:
-        finished, _ = wait(running, return_when=FIRST_COMPLETED)
-        for future in finished:
-            chunk = running.pop(future)  # a finished chunk's PDFs must not stay in memory until the build ends
-            hand_out()
-            yield chunk, future.result()
+    first, people = [], 0  # enough chunks read to know where to render them
+    for chunk in chunks:
+        first.append(chunk)
+        people += sum(p.weight for p in chunk)
+        if len(first) >= workers.size and people > IN_PROCESS_PEOPLE:
+            break
+    size = min(workers.size, len(first))
+    stream = admitted(chain(first, chunks), admit)
+    if size <= 1 or people <= IN_PROCESS_PEOPLE:
+        yield from in_process(stream, workers)
+    else:
+        yield from on_pool(stream, workers, size)
 
 
 IN_PROCESS_PEOPLE = 4  # at most this many documents (in people, see `Pending.weight`) render without workers:
 # starting a worker costs a second, one document a tenth to a third of one
 IN_FLIGHT_PER_WORKER = 2  # chunks handed to the pool per worker: one laid out, one waiting
+COMPOSED_AHEAD = 4  # chunks composed and linted ahead of the pool, so that a worker that finishes never waits
 WARM_START_DOCUMENTS = 100  # documents to compose from which the workers start before composing
 # (a bio edit composes about 16, a cold build of a thousand people 11,000)
 
 
-def drained(chunks: list[list[Pending]]) -> Iterator[list[Pending]]:
-    """Each chunk in turn, taken out of the list as it is handed out, so that a rendered
-    chunk's HTML is freed instead of staying in the list until the build ends."""
-    chunks.reverse()
-    while chunks:
-        yield chunks.pop()
+def admitted(chunks: Iterable[list[Pending]], admit: Callable[[list[Pending]], list[Pending]]) -> Iterator[list[Pending]]:
+    """What passes the gate of each chunk, as it is read; a chunk refused whole is left out."""
+    for chunk in chunks:
+        if passed := admit(chunk):
+            yield passed
+
+
+def in_process(chunks: Iterator[list[Pending]], workers: Workers) -> Iterator[tuple[list[Pending], list[Outcome], bool]]:
+    """Render each chunk here in turn (the next one is composed before this one is yielded, to know whether it comes)."""
+    chunk = next(chunks, None)
+    while chunk is not None:
+        outcomes = workers.render([p.html for p in chunk], workers.base, workers.roots)
+        following = next(chunks, None)
+        yield chunk, outcomes, following is not None
+        chunk = following
+
+
+def on_pool(chunks: Iterator[list[Pending]], workers: Workers, size: int) -> Iterator[tuple[list[Pending], list[Outcome], bool]]:
+    """Keep IN_FLIGHT_PER_WORKER chunks a worker on the pool, and up to COMPOSED_AHEAD more
+    composed in this process while the workers lay out; yield each chunk as it finishes."""
+    from concurrent.futures import FIRST_COMPLETED, Future, wait
+
+    workers.start(size)
+    running: dict[Future[list[Outcome]], list[Pending]] = {}
+    ready: deque[list[Pending]] = deque()  # composed and admitted, not yet handed out
+    more = True  # whether `chunks` may still give one
+
+    def read() -> None:
+        nonlocal more
+        if (chunk := next(chunks, None)) is None:
+            more = False
+        else:
+            ready.append(chunk)
+
+    while True:
+        while len(running) < IN_FLIGHT_PER_WORKER * size and (ready or more):
+            if not ready:
+                read()
+            if ready:
+                chunk = ready.popleft()
+                running[workers.submit([p.html for p in chunk])] = chunk
+        if not running:
+            return
+        finished, _ = wait(running, timeout=0, return_when=FIRST_COMPLETED)
+        if not finished and more and len(ready) < COMPOSED_AHEAD:
+            read()  # compose the next chunk while the workers lay out
+            continue
+        if not finished:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+        for future in finished:
+            chunk = running.pop(future)  # a finished chunk's PDFs must not stay in memory until the build ends
+            yield chunk, future.result(), bool(running or ready or more)
 
 
 def render_released(render: RenderChunk, htmls: list[str], base_dir: Path, roots: list[Path]) -> list[Outcome]:
