@@ -246,6 +246,22 @@ def hidden_build(campaign: Path, out: Path, folder: Path, products: list[str] | 
     return result, processes
 
 
+def text_per_page(folder: Path, sample: int = 40) -> float:
+    """The printed characters (not white space) a page of the first `sample` PDFs in `folder`,
+    read back with pdfium: how much text a product lays out on a page, which is what its
+    pages cost."""
+    import pypdfium2
+
+    characters = pages = 0
+    for path in sorted(folder.rglob("*.pdf"))[:sample]:
+        pdf = pypdfium2.PdfDocument(path)
+        for page in pdf:
+            characters += sum(not c.isspace() for c in page.get_textpage().get_text_range())
+            pages += 1
+        pdf.close()
+    return characters / pages if pages else 0.0
+
+
 def rate(result: Build) -> str:
     return f"{result.seconds:.1f} s, {result.pages} pages, {result.pages_per_s:.1f} pages/s"
 
@@ -256,20 +272,25 @@ def rate(result: Build) -> str:
 def per_product(campaign: Path, tmp: Path, products: list[str], subsetter_too: bool) -> tuple[str, list[Row]]:
     """Each product built alone: documents/s, pages/s, and pages/s against the letter's."""
     builds: dict[str, Build] = {}
+    text: dict[str, float] = {}
     for product in products:
         note(f"per product: {product}")
         builds[product] = build(campaign, tmp / product, [product])
-        note(f"  {product}: {rate(builds[product])}")
+        text[product] = text_per_page(tmp / product)
+        note(f"  {product}: {rate(builds[product])}, {text[product]:.0f} characters a page")
         shutil.rmtree(tmp / product)  # N = 1000 makes hundreds of MB per product
     letter = builds.get("letter")
     lines = []
     for product, result in builds.items():
         ratio = result.pages_per_s / letter.pages_per_s if letter else None
+        by_text = (result.pages_per_s * text[product]) / (letter.pages_per_s * text["letter"]) if letter and text["letter"] else None
         lines.append([product, str(result.documents), str(result.pages), f"{result.seconds:.1f} s",
                       f"{result.documents_per_s:.1f}", f"{result.pages_per_s:.1f}",
-                      f"{ratio:.2f}" if ratio is not None else "n/a (no letter)", f"{result.peak_mb:.0f}",
+                      f"{ratio:.2f}" if ratio is not None else "n/a (no letter)", f"{text[product]:.0f}",
+                      f"{by_text:.2f}" if by_text is not None else "n/a", f"{result.peak_mb:.0f}",
                       *verdict(ratio, VS_LETTER if product != "letter" else None)])
-    header = ["product", "documents", "pages", "time", "documents/s", "pages/s", "vs letter", "peak MB", "target", ""]
+    header = ["product", "documents", "pages", "time", "documents/s", "pages/s", "vs letter",
+              "characters a page", "characters/s vs letter", "peak MB", "target", ""]
     rows = []
     if letter and subsetter_too:
         note("per product: letter without the subsetter")
