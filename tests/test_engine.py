@@ -306,6 +306,20 @@ def test_a_pool_writes_the_same_bytes_as_one_process(campaign, tmp_path, log):
     assert files(tmp_path / "pooled") == files(tmp_path / "serial")
 
 
+def test_a_worker_is_replaced_after_its_share_of_chunks(campaign, tmp_path, log, monkeypatch):
+    """A worker's heap only grows, so after CHUNKS_PER_WORKER chunks a new one takes its place;
+    the build goes on and writes the same files."""
+    root = campaign("minimal")
+    serial = build(root, tmp_path / "serial", jobs=1)
+    log.unlink()
+    monkeypatch.setattr(engine, "CHUNKS_PER_WORKER", 2)
+    pooled = build(root, tmp_path / "pooled", jobs=2, chunk_size=1)  # 10 chunks, at most 2 a worker
+    workers = {pid for pid, _ in log_lines(log)}
+    assert pooled.ok and pooled.rendered == DOCUMENTS == serial.rendered
+    assert len(workers) >= DOCUMENTS // 2 and os.getpid() not in workers
+    assert files(tmp_path / "pooled") == files(tmp_path / "serial")
+
+
 def test_workers_start_before_composing_only_when_there_is_much_to_compose(campaign, tmp_path, log, monkeypatch):
     """A cold build with much to compose starts every worker first, on an empty chunk (so
     they load WeasyPrint while the HTML is made); a rebuild after one bio edit starts none."""

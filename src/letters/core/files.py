@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,21 +20,35 @@ def _umask() -> int:
     return mask
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write next to the target, then rename: a reader never sees a half-written file."""
+def write_atomic(path: Path, data: bytes | Iterable[bytes], unless: str | None = None) -> str | None:
+    """Write next to the target, then rename: a reader never sees a half-written file.
+
+    `data` may come in pieces, written as they come: a 10,000-person manifest is
+    70 MB, and several times that while `json.dumps` joins it. With `unless` (a
+    sha256), what was written is hashed, and if it equals `unless` the target is
+    left as it was, not even touched; the sha256 is returned (None without `unless`).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    digest = hashlib.sha256() if unless is not None else None
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are shared like any file
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for piece in [data] if isinstance(data, bytes) else data:
+                handle.write(piece)
+                if digest:
+                    digest.update(piece)
             handle.flush()
+            if digest and digest.hexdigest() == unless:
+                Path(tmp).unlink()
+                return unless
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return digest.hexdigest() if digest else None
 
 
 def write_exclusive(path: Path, data: bytes) -> bool:

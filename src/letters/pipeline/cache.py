@@ -134,15 +134,6 @@ class InputKeys:
         return found
 
 
-def previous_manifest(out_dir: Path) -> dict[str, Any] | None:
-    """The manifest of the last build as it was read, or None (no manifest, or not JSON)."""
-    try:
-        found = manifest.read_manifest(out_dir)
-    except (OSError, ValueError):
-        return None
-    return found if isinstance(found, dict) else None
-
-
 def previous_entries(out_dir: Path, found: dict[str, Any] | None = None,
                      plain: dict[str, int] | None = None) -> dict[str, manifest.Entry]:
     """The entries of the last build (its manifest `found`, read when not given)

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..core.diagnostics import Diagnostic, from_validation
 from ..core.errors import LettersError
 from ..core.templates import SafeLoader, load_text, make_environment, text_source, too_deep
-from ..data import messages
+from ..data import language, messages
 from .patterns import Pattern, fold
 
 RULES_FILE = "lint/rules.yaml"
@@ -157,18 +157,10 @@ WORD_OR_BRACES = re.compile(r"(?:[^\s{}.\-‐‑]|\{[^}]*\})+")
 PART = re.compile(r"\{[^}]*\}|[^{}]+")
 
 
-@functools.lru_cache(maxsize=1)
-def _morph() -> Any:
-    """pymorphy3's Russian analyser; its dictionaries come in the pymorphy3-dicts-ru wheel (nothing is downloaded)."""
-    import pymorphy3
-
-    return pymorphy3.MorphAnalyzer(lang="ru")
-
-
 @functools.lru_cache(maxsize=200_000)
 def russian_lemmas(word: str) -> tuple[str, ...]:
     """The lemmas pymorphy3 gives a (normalised) word, every reading, normalised too."""
-    return tuple(dict.fromkeys(normalize(p.normal_form) for p in _morph().parse(word)))
+    return tuple(dict.fromkeys(normalize(p.normal_form) for p in language.russian_morph().parse(word)))
 
 
 def _dictionary_version() -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from ..core.files import inside, write_atomic
 MANIFEST = "manifest.json"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a 10,000-person build holds 110,000 of them
 class Entry:
     id: str
     product: str
@@ -63,15 +64,54 @@ def as_json(entry: Entry) -> dict[str, Any]:
     return found
 
 
-def write_manifest(out_dir: Path, campaign: str, entries: list[Entry], skipped: list[dict[str, str]]) -> Path:
-    """Write the manifest atomically, documents sorted by path."""
-    return write_document(out_dir, document(campaign, entries, skipped))
+def _json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2)
 
 
-def write_document(out_dir: Path, found: dict[str, Any]) -> Path:
-    path = out_dir / MANIFEST
-    write_atomic(path, (json.dumps(found, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
-    return path
+_MARK = "\0documents\0"  # where the documents go in the manifest's frame
+_FIELD = ",\n      "  # between two fields of a document, two levels in
+
+
+def _document_json(entry: Entry) -> str:
+    """One document as `_json` writes it two levels in. json with `indent` runs in Python
+    (0.3 s for 11,000 documents here); without it, in C, with the line breaks given as
+    separators, which is the same text for a document's flat fields. A bundle's parts, a
+    nested list, go the slow way."""
+    if entry.parts:
+        return _json(as_json(entry)).replace("\n", "\n    ")
+    return "{\n      " + json.dumps(as_json(entry), ensure_ascii=False, separators=(_FIELD, ": "))[1:-1] + "\n    }"
+
+
+def pieces(campaign: str, entries: list[Entry], skipped: list[dict[str, str]]) -> Iterator[bytes]:
+    """The manifest's bytes, one document at a time: the bytes of `_json(document(...))`
+    and a newline, without holding them. json with `indent` joins a list of every piece of
+    the text: for 110,000 documents 74 MB of JSON took 440 MB while it was made."""
+    ordered = sorted(entries, key=lambda e: e.path)
+    frame = _json(document(campaign, [], skipped) | {"documents": [_MARK]})
+    head, tail = frame.split(json.dumps(_MARK), 1) if ordered else (_json(document(campaign, [], skipped)), "")
+    yield head.encode("utf-8")
+    for i, entry in enumerate(ordered):
+        yield (",\n    " * bool(i) + _document_json(entry)).encode("utf-8")
+    yield (tail + "\n").encode("utf-8")
+
+
+def write_manifest(out_dir: Path, campaign: str, entries: list[Entry], skipped: list[dict[str, str]],
+                   unless: str | None = None) -> str | None:
+    """Write the manifest atomically, documents sorted by path. `unless`: the sha256 of the
+    manifest on disk; when the new one is the same, the file is left as it was."""
+    return write_atomic(Path(out_dir) / MANIFEST, pieces(campaign, entries, skipped), unless)
+
+
+def digest_of(out_dir: Path) -> tuple[Any, str | None]:
+    """The manifest in out_dir as read (None if there is none, or it is not JSON) and its sha256."""
+    try:
+        raw = (Path(out_dir) / MANIFEST).read_bytes()
+    except OSError:
+        return None, None
+    try:
+        return json.loads(raw.decode("utf-8")), sha256(raw)
+    except ValueError:
+        return None, sha256(raw)
 
 
 def read_manifest(out_dir: Path) -> dict[str, Any]:
