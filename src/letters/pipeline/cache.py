@@ -122,15 +122,19 @@ class InputKeys:
             self.people[pid] = _digest_files(files)
         return self.people[pid]
 
-    def key(self, job: Job) -> str:
+    def key(self, job: Job, last: bool = False) -> str:
         """The job's inputs key, made once per build (the engine asks twice: to see how much
-        there is to compose, then to compose it)."""
-        found = self.keys.get((job.doc_id, job.paper))
+        there is to compose, then to compose it). `last`: the last ask; the key is not kept
+        here after it (the manifest's entry keeps it: 110,000 of them at 10,000 people)."""
+        where = (job.doc_id, job.paper)
+        found = self.keys.pop(where, None) if last else self.keys.get(where)
         if found is None:
             parts = [self.common, repr(job), *(self.person(p) for p in job.people)]
             if job.message:
                 parts.append(hashlib.sha256(Path(job.message).read_bytes()).hexdigest())
-            found = self.keys[job.doc_id, job.paper] = hashlib.sha256("\0".join(parts).encode()).hexdigest()
+            found = hashlib.sha256("\0".join(parts).encode()).hexdigest()
+            if not last:
+                self.keys[where] = found
         return found
 
 

@@ -269,7 +269,7 @@ class _Run:
         for job in planned:
             old = self.earlier(job)
             try:
-                inputs = self.inputs.key(job)
+                inputs = self.inputs.key(job, last=True)
                 if old and old.inputs == inputs:
                     self.reuse(old)  # made from the same files and settings: not even composed
                     continue
