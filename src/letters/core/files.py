@@ -37,10 +37,10 @@ def write_atomic(path: Path, data: bytes | Iterable[bytes], unless: str | None =
         with os.fdopen(fd, "wb") as handle:
             for piece in [data] if isinstance(data, bytes) else data:
                 handle.write(piece)
-                if digest:
+                if digest is not None:
                     digest.update(piece)
             handle.flush()
-            if digest and digest.hexdigest() == unless:
+            if digest is not None and digest.hexdigest() == unless:
                 Path(tmp).unlink()
                 return unless
             os.fsync(handle.fileno())
@@ -48,7 +48,7 @@ def write_atomic(path: Path, data: bytes | Iterable[bytes], unless: str | None =
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return digest.hexdigest() if digest else None
+    return digest.hexdigest() if digest is not None else None
 
 
 def write_exclusive(path: Path, data: bytes) -> bool:
