@@ -67,6 +67,20 @@ def test_build_summary_says_who_was_skipped_and_why(tmp_path):
     assert "10 rendered, 0 reused from cache" in result.output
 
 
+def test_a_build_names_its_renderer_first_and_a_rebuild_that_renders_nothing_does_not(tmp_path):
+    """The renderer's line imports WeasyPrint (about a second on a slow machine): a rebuild
+    with no change, which renders nothing, skips it."""
+    first = run("build", CAMPAIGNS / "minimal", "-o", tmp_path / "out")
+    assert first.exit_code == 0, first.output
+    assert first.output.splitlines()[0].startswith("rendering with WeasyPrint ")
+    assert "fonts subset by" in first.output.splitlines()[0]
+    again = run("build", CAMPAIGNS / "minimal", "-o", tmp_path / "out")
+    assert again.exit_code == 0, again.output
+    assert "rendering with" not in again.output and "0 rendered, 10 reused from cache" in again.output
+    quiet = run("build", CAMPAIGNS / "minimal", "-o", tmp_path / "quiet", "-q")
+    assert quiet.exit_code == 0 and quiet.output == ""
+
+
 def test_build_with_a_failing_document_exits_1(campaign, tmp_path):
     result = run("build", campaign("sandbox-escape", base="minimal"), "-o", tmp_path / "out")
     assert result.exit_code == 1

@@ -306,6 +306,20 @@ def test_a_pool_writes_the_same_bytes_as_one_process(campaign, tmp_path, log):
     assert files(tmp_path / "pooled") == files(tmp_path / "serial")
 
 
+@pytest.mark.parametrize("jobs", [1, 2], ids=["in-process", "pool"])
+def test_the_announcement_comes_once_before_the_first_render_and_never_when_nothing_renders(campaign, tmp_path, log, jobs):
+    root, out, heard = campaign("minimal"), tmp_path / "out", []
+
+    def announce() -> None:
+        heard.append(log.exists())  # whether anything was rendered (logged) before it
+
+    assert build(root, out, jobs=jobs, announce=announce).rendered == DOCUMENTS
+    assert heard == [False]  # once, before the first document
+    heard.clear()
+    assert build(root, out, jobs=jobs, announce=announce).rendered == 0
+    assert heard == []
+
+
 def test_a_worker_is_replaced_after_its_share_of_chunks(campaign, tmp_path, log, monkeypatch):
     """A worker's heap only grows, so after CHUNKS_PER_WORKER chunks a new one takes its place;
     the build goes on and writes the same files."""

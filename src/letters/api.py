@@ -8,6 +8,7 @@ raises a `LettersError` with one clear line. Names here are the API's own
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -166,6 +167,7 @@ def build_campaign(
     include_stale: bool = False,
     format: str = "pdf",
     render: RenderChunk = render_chunk,
+    announce: Callable[[], None] | None = None,
 ) -> BuildResult:
     """Render what changed since the last build into out_dir, in parallel chunks.
 
@@ -185,7 +187,7 @@ def build_campaign(
     planned = [j for j in planned if not others(j.doc_id)]
     result = BuildResult(Path(out_dir), skipped=skips, warnings=list(data.warnings), failures=list(refused))
     return render_jobs(data, planned, result, jobs=jobs, force=force, others=others, chunk_size=chunk_size,
-                       progress=progress, bundle=not shard, render=render, output=output(format))
+                       progress=progress, bundle=not shard, render=render, output=output(format), announce=announce)
 
 
 def render_document(

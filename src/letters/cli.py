@@ -256,16 +256,14 @@ def build(campaign: Path, out_dir: Path | None, products: tuple[str, ...], birth
         people, products = _birthday_people(campaign, birthdays, include_stale, quiet), products or tuple(api.BIRTHDAY_PRODUCTS)
         out_dir = out_dir or Path("output") / f"birthdays-{birthdays}"
     out_dir = out_dir or Path("output")
-    if not quiet:
-        click.echo(api.renderer_notice())
     reporter = _Progress(quiet)
     try:
         with _flags():
             result = api.build_campaign(
                 campaign, out_dir, list(products) or None, paper, jobs=jobs, force=force, shard=shard,
                 progress=reporter, print_options=_given(**print_options), people=people, include_stale=include_stale,
-                format=fmt,
-            )
+                format=fmt, announce=None if quiet else lambda: click.echo(api.renderer_notice()),
+            )  # the renderer's line when the first document renders: a rebuild that renders nothing skips importing it
     finally:
         reporter.close()
     _summary(result, quiet, started)

@@ -382,6 +382,7 @@ def render_jobs(
     bundle: bool = True,
     render: RenderChunk = render_chunk,
     output: Output = OUTPUTS["pdf"],
+    announce: Callable[[], None] | None = None,
 ) -> BuildResult:
     """Render `planned` into result.out_dir: the engine under builds, packs and previews.
 
@@ -389,8 +390,10 @@ def render_jobs(
     every other document that is not planned is removed, with its file.
     `render`: what turns a chunk's HTML into PDFs (a top-level function, so a pool can run it).
     `output`: the format each document is written in.
+    `announce`: called once, just before the first document is rendered (or the workers
+    start): the CLI's line naming the renderer, which a build that renders nothing skips.
     """
-    with build_lock(result.out_dir), Workers(jobs, render, Path(data.root), file_roots(data)) as workers:
+    with build_lock(result.out_dir), Workers(jobs, render, Path(data.root), file_roots(data), announce) as workers:
         saved, digest = manifest.digest_of(result.out_dir)
         manifest.refuse_foreign(result.out_dir, force, saved)
         run = _Run(data, planned, result, force, others, output, progress, saved, digest)
@@ -416,9 +419,11 @@ class Workers:
     spawned while this process is still small: until a spawned child has started, it shows
     its parent's memory as its own."""
 
-    def __init__(self, jobs: int | None, render: RenderChunk, base: Path, roots: list[Path]):
+    def __init__(self, jobs: int | None, render: RenderChunk, base: Path, roots: list[Path],
+                 announce: Callable[[], None] | None = None):
         self.size = jobs or os.cpu_count() or 1
         self.render, self.base, self.roots = render, base, roots
+        self.announce = announce  # called once, before the first render here or the pool's start
         self.pool: Any = None
 
     def __enter__(self) -> Workers:
@@ -433,9 +438,15 @@ class Workers:
             self.pool.shutdown(cancel_futures=True)
             self.pool = None
 
+    def announced(self) -> None:
+        if self.announce is not None:
+            self.announce, announce = None, self.announce
+            announce()
+
     def start(self, size: int) -> Any:
         """The pool (a ProcessPoolExecutor), started with `size` workers if it is not running."""
         if self.pool is None:
+            self.announced()
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
@@ -501,6 +512,7 @@ def in_process(chunks: Iterator[list[Pending]], workers: Workers) -> Iterator[tu
     """Render each chunk here in turn (the next one is composed before this one is yielded, to know whether it comes)."""
     chunk = next(chunks, None)
     while chunk is not None:
+        workers.announced()
         outcomes = workers.render([p.html for p in chunk], workers.base, workers.roots)
         following = next(chunks, None)
         yield chunk, outcomes, following is not None
