@@ -47,7 +47,7 @@ def test_an_unchanged_manifest_is_not_touched_and_a_changed_one_is_replaced(tmp_
     os.utime(path, ns=(1_000_000_000, 1_000_000_000))
     assert manifest.write_manifest(tmp_path, "Кампанія", [LETTER], SKIPS, unless=first) == first
     assert path.stat().st_mtime_ns == 1_000_000_000
-    assert manifest.digest_of(tmp_path) == (json.loads(path.read_bytes()), first)
+    assert manifest.read_with_digest(tmp_path) == (json.loads(path.read_bytes()), first)
     second = manifest.write_manifest(tmp_path, "Кампанія", [LETTER, BUNDLE], SKIPS, unless=first)
     assert second != first and second == manifest.sha256(path.read_bytes())
     assert path.stat().st_mtime_ns != 1_000_000_000
@@ -56,8 +56,8 @@ def test_an_unchanged_manifest_is_not_touched_and_a_changed_one_is_replaced(tmp_
 
 def test_a_manifest_that_is_not_json_has_a_digest_but_no_content(tmp_path):
     (tmp_path / manifest.MANIFEST).write_bytes(b"{not json")
-    assert manifest.digest_of(tmp_path) == (None, manifest.sha256(b"{not json"))
-    assert manifest.digest_of(tmp_path / "nowhere") == (None, None)
+    assert manifest.read_with_digest(tmp_path) == (None, manifest.sha256(b"{not json"))
+    assert manifest.read_with_digest(tmp_path / "nowhere") == (None, None)
 
 
 def test_a_write_in_pieces_that_fails_leaves_the_old_file(tmp_path):

@@ -257,13 +257,15 @@ def build(campaign: Path, out_dir: Path | None, products: tuple[str, ...], birth
         out_dir = out_dir or Path("output") / f"birthdays-{birthdays}"
     out_dir = out_dir or Path("output")
     reporter = _Progress(quiet)
+    # the renderer's line comes when the first document renders: a rebuild that renders nothing does not import it
+    announce = None if quiet else lambda: click.echo(api.renderer_notice())
     try:
         with _flags():
             result = api.build_campaign(
                 campaign, out_dir, list(products) or None, paper, jobs=jobs, force=force, shard=shard,
                 progress=reporter, print_options=_given(**print_options), people=people, include_stale=include_stale,
-                format=fmt, announce=None if quiet else lambda: click.echo(api.renderer_notice()),
-            )  # the renderer's line when the first document renders: a rebuild that renders nothing skips importing it
+                format=fmt, announce=announce,
+            )
     finally:
         reporter.close()
     _summary(result, quiet, started)

@@ -394,7 +394,7 @@ def render_jobs(
     start): the CLI's line naming the renderer, which a build that renders nothing skips.
     """
     with build_lock(result.out_dir), Workers(jobs, render, Path(data.root), file_roots(data), announce) as workers:
-        saved, digest = manifest.digest_of(result.out_dir)
+        saved, digest = manifest.read_with_digest(result.out_dir)
         manifest.refuse_foreign(result.out_dir, force, saved)
         run = _Run(data, planned, result, force, others, output, progress, saved, digest)
         if run.to_compose(planned, WARM_START_DOCUMENTS) >= WARM_START_DOCUMENTS:

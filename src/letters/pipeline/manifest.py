@@ -102,7 +102,7 @@ def write_manifest(out_dir: Path, campaign: str, entries: list[Entry], skipped: 
     return write_atomic(Path(out_dir) / MANIFEST, pieces(campaign, entries, skipped), unless)
 
 
-def digest_of(out_dir: Path) -> tuple[Any, str | None]:
+def read_with_digest(out_dir: Path) -> tuple[Any, str | None]:
     """The manifest in out_dir as read (None if there is none, or it is not JSON) and its sha256."""
     try:
         raw = (Path(out_dir) / MANIFEST).read_bytes()
